@@ -1,0 +1,6 @@
+"""Allow ``python -m golive``."""
+
+from golive.cli import main
+
+if __name__ == "__main__":
+    main()

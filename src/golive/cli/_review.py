@@ -1,0 +1,94 @@
+"""``golive review``: load, start the stack, run, report, remember."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+
+from rich.console import Console
+
+from golive.checks.registry import CheckRegistry
+from golive.cli._progress import LiveProgress
+from golive.engine import LocalStack, ReviewOptions, Runner
+from golive.errors import UsageError
+from golive.results import Review, Tier
+from golive.spec import SpecLoader
+
+DEFAULT_FORMATS = ("markdown", "json", "junit", "html")
+
+
+def run_review(
+    *,
+    path: Path,
+    env: str | None,
+    only: tuple[str, ...],
+    tier: Tier | None,
+    jobs: int | None,
+    formats: tuple[str, ...],
+    output: Path | None,
+    store: str | None,
+    history: bool,
+    up: bool,
+    allow_destructive: bool,
+) -> Review:
+    """Run a whole review as the CLI does; returns the finished review."""
+    from golive.reporters.base import get_reporter, write_reports
+    from golive.reporters.terminal import print_scorecard
+
+    registry = CheckRegistry.default()
+    spec = SpecLoader(registry).load(path)
+    if env is not None and env not in spec.environments:
+        raise UsageError(f"unknown environment {env!r}; the spec defines: {', '.join(spec.environments)}")
+    chosen = tuple(formats) or DEFAULT_FORMATS
+    for name in chosen:
+        get_reporter(name)  # fail fast on a typo, before anything runs
+    out_dir = output or spec.root / ".golive" / "reports"
+    env_name, environment = spec.environment(env)
+    options = ReviewOptions(
+        environment=env_name,
+        only=only,
+        tier=tier,
+        jobs=jobs or ReviewOptions().jobs,
+        artifacts_dir=out_dir / "artifacts",
+        environ=dict(os.environ),
+        extra={"allow_destructive": allow_destructive},
+    )
+    runner = Runner(spec, registry, options)  # validates the selection before starting anything
+    console = Console(highlight=False)
+
+    async def main() -> Review:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            with LiveProgress(console) as progress:
+                runner.listeners.append(progress)
+                if up and environment.up is not None:
+                    async with LocalStack(
+                        environment,
+                        workdir=spec.root,
+                        log_path=out_dir / "stack.log",
+                        environ=options.environ,
+                        listener=progress,
+                        stop=stop,
+                    ):
+                        return await runner.run(stop)
+                return await runner.run(stop)
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+    review = asyncio.run(main())
+    written = write_reports(review, chosen, out_dir)
+    print_scorecard(review, console)
+    for p in written:
+        console.print(f"[dim]report:[/] {p}")
+    if history:
+        from golive.history.store import open_store
+
+        with open_store(store, root=spec.root) as db:
+            db.save_review(review)
+    return review

@@ -1,0 +1,297 @@
+"""The review engine: runs criteria concurrently, honours ``needs``, scores the result.
+
+Concurrency is bounded by ``jobs``; each check runs under its own timeout, and commands
+are killed with their whole process group. A stop request (Ctrl-C, SIGTERM) cancels
+what is running and still produces a (partial, interrupted) review.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import logging
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from golive import __version__
+from golive._interpolate import MissingVariableError
+from golive.checks.base import CheckContext, CheckError
+from golive.checks.registry import CheckRegistry
+from golive.engine.events import (
+    CheckFinished,
+    CheckStarted,
+    Event,
+    Listener,
+    PlannedCheck,
+    ReviewFinished,
+    ReviewStarted,
+)
+from golive.errors import GoliveError, UsageError
+from golive.results import CheckResult, Outcome, Review, Status, Tier, WaiverRecord
+from golive.scoring import score
+from golive.spec.models import Criterion, Spec
+
+
+def default_jobs() -> int:
+    """Default concurrency: checks are mostly I/O bound, so CPU count x 4."""
+    return (os.cpu_count() or 1) * 4
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewOptions:
+    """How to run a review."""
+
+    environment: str | None = None
+    only: tuple[str, ...] = ()
+    tier: Tier | None = None
+    jobs: int = field(default_factory=default_jobs)
+    artifacts_dir: Path = Path(".golive/artifacts")
+    today: date | None = None
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def select(spec: Spec, only: Sequence[str], tier: Tier | None) -> tuple[list[Criterion], bool]:
+    """The criteria to run (selected ones plus what they need) and whether that is partial."""
+    if not only and tier is None:
+        return list(spec.criteria), False
+    ids = {c.id for c in spec.criteria}
+    areas = {c.area for c in spec.criteria}
+    for word in only:
+        if word not in ids and word not in areas:
+            hint = difflib.get_close_matches(word, sorted(ids | areas), n=1)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise UsageError(f"--only {word!r} matches no criterion id or area{extra}")
+    chosen = {
+        c.id
+        for c in spec.criteria
+        if (not only or c.id in only or c.area in only) and (tier is None or c.tier is tier)
+    }
+    if not chosen:
+        raise UsageError("the selection matches no criteria")
+    # A selected criterion cannot be judged without what it needs.
+    by_id = {c.id: c for c in spec.criteria}
+    stack = list(chosen)
+    while stack:
+        for need in by_id[stack.pop()].needs:
+            if need not in chosen:
+                chosen.add(need)
+                stack.append(need)
+    return [c for c in spec.criteria if c.id in chosen], True
+
+
+class Runner:
+    """Runs one review of a spec against one environment."""
+
+    def __init__(
+        self,
+        spec: Spec,
+        registry: CheckRegistry,
+        options: ReviewOptions,
+        listeners: Sequence[Listener] = (),
+    ) -> None:
+        self.spec = spec
+        self.registry = registry
+        self.options = options
+        self.listeners = list(listeners)
+        self.env_name, self.environment = spec.environment(options.environment)
+        self.criteria, self.partial = select(spec, options.only, options.tier)
+        self.today = options.today or date.today()
+        self.log = logging.getLogger("golive.engine")
+
+    def _emit(self, event: Event) -> None:
+        for listener in self.listeners:
+            listener(event)
+
+    def _waivers(self) -> tuple[dict[str, str], list[WaiverRecord], list[str]]:
+        active: dict[str, str] = {}
+        records: list[WaiverRecord] = []
+        warnings: list[str] = []
+        selected = {c.id for c in self.criteria}
+        for w in self.spec.waivers:
+            if w.criterion not in selected:
+                continue
+            expired = w.expires < self.today
+            records.append(
+                WaiverRecord(
+                    criterion_id=w.criterion,
+                    reason=w.reason,
+                    owner=w.owner,
+                    expires=w.expires.isoformat(),
+                    expired=expired,
+                )
+            )
+            if expired:
+                warnings.append(
+                    f"waiver for {w.criterion} expired on {w.expires.isoformat()} and is ignored "
+                    f"(owner {w.owner}); renew it or fix the criterion"
+                )
+            else:
+                active[w.criterion] = w.reason
+        return active, records, warnings
+
+    async def run(self, stop: asyncio.Event | None = None) -> Review:
+        """Run the review; ``stop`` being set interrupts it (a partial review is returned)."""
+        stop = stop or asyncio.Event()
+        started = datetime.now(UTC)
+        waivers, waiver_records, warnings = self._waivers()
+        jobs = max(1, self.options.jobs)
+        self._emit(
+            ReviewStarted(
+                service=self.spec.service.name,
+                environment=self.env_name,
+                planned=tuple(
+                    PlannedCheck(
+                        criterion_id=c.id, title=c.title, area=c.area, tier=c.tier, check_type=c.check.type
+                    )
+                    for c in self.criteria
+                ),
+                jobs=jobs,
+            )
+        )
+        semaphore = asyncio.Semaphore(jobs)
+        loop = asyncio.get_running_loop()
+        futures: dict[str, asyncio.Future[CheckResult]] = {c.id: loop.create_future() for c in self.criteria}
+        running: set[str] = set()
+        limits = httpx.Limits(max_connections=max(jobs, 10), max_keepalive_connections=max(jobs, 10))
+        async with httpx.AsyncClient(limits=limits, timeout=30.0) as client:
+
+            async def one(c: Criterion) -> None:
+                result = await self._run_criterion(c, futures, semaphore, client, running, waivers)
+                if not futures[c.id].done():
+                    futures[c.id].set_result(result)
+                self._emit(CheckFinished(result=result))
+
+            tasks = [asyncio.create_task(one(c), name=f"golive:{c.id}") for c in self.criteria]
+            all_done = asyncio.gather(*tasks, return_exceptions=True)
+            stop_wait = asyncio.create_task(stop.wait())
+            await asyncio.wait({all_done, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
+            interrupted = stop.is_set() and not all_done.done()
+            if interrupted:
+                for t in tasks:
+                    t.cancel()
+            await asyncio.gather(all_done, return_exceptions=True)
+            stop_wait.cancel()
+
+        results: list[CheckResult] = []
+        for c in self.criteria:
+            fut = futures[c.id]
+            if fut.done() and not fut.cancelled():
+                results.append(fut.result())
+                continue
+            was_running = c.id in running
+            result = self._result(
+                c,
+                Outcome(
+                    status=Status.ERROR if was_running else Status.SKIPPED,
+                    summary="interrupted while running" if was_running else "not run: review interrupted",
+                ),
+                0.0,
+                waivers,
+            )
+            results.append(result)
+            self._emit(CheckFinished(result=result))
+        if interrupted:
+            warnings.append("the review was interrupted; unfinished criteria count as not passed")
+        review = Review(
+            service=self.spec.service.name,
+            environment=self.env_name,
+            spec_path=str(self.spec.path),
+            started_at=started,
+            finished_at=datetime.now(UTC),
+            results=tuple(results),
+            scorecard=score(results, self.spec.tiers),
+            waivers=tuple(waiver_records),
+            warnings=tuple(warnings),
+            partial=self.partial or interrupted,
+            interrupted=interrupted,
+            selection=tuple(self.options.only) + ((f"tier={self.options.tier.value}",) if self.options.tier else ()),
+            golive_version=__version__,
+        )
+        self._emit(ReviewFinished(review=review))
+        return review
+
+    def _result(self, c: Criterion, outcome: Outcome, duration: float, waivers: Mapping[str, str]) -> CheckResult:
+        waived = c.id in waivers and outcome.status is not Status.PASS
+        return CheckResult(
+            criterion_id=c.id,
+            title=c.title,
+            area=c.area,
+            tier=c.tier,
+            check_type=c.check.type,
+            status=outcome.status,
+            summary=outcome.summary,
+            measurements=outcome.measurements,
+            evidence=outcome.evidence,
+            reproducer=outcome.reproducer,
+            duration_s=round(duration, 4),
+            risk=c.risk,
+            owner=c.owner,
+            waived=waived,
+            waiver_reason=waivers.get(c.id, "") if waived else "",
+        )
+
+    async def _run_criterion(
+        self,
+        c: Criterion,
+        futures: Mapping[str, asyncio.Future[CheckResult]],
+        semaphore: asyncio.Semaphore,
+        client: httpx.AsyncClient,
+        running: set[str],
+        waivers: Mapping[str, str],
+    ) -> CheckResult:
+        deps = [await asyncio.shield(futures[n]) for n in c.needs if n in futures]
+        unmet = [d for d in deps if d.status is not Status.PASS]
+        if unmet:
+            why = ", ".join(f"{d.criterion_id} is {d.status.value}" for d in unmet)
+            return self._result(c, Outcome(status=Status.BLOCKED, summary=f"blocked: needs {why}"), 0.0, waivers)
+        async with semaphore:
+            running.add(c.id)
+            self._emit(CheckStarted(criterion_id=c.id, title=c.title))
+            start = time.perf_counter()
+            try:
+                outcome = await asyncio.wait_for(self._invoke(c, client), c.timeout)
+            except TimeoutError:
+                outcome = Outcome(
+                    status=Status.ERROR,
+                    summary=f"check timed out after {c.timeout:g}s and was stopped",
+                )
+            except (MissingVariableError, CheckError) as exc:
+                outcome = Outcome(status=Status.ERROR, summary=str(exc))
+            except GoliveError as exc:
+                outcome = Outcome(status=Status.ERROR, summary=f"{type(exc).__name__}: {exc}")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a crashing check must not crash the review
+                self.log.debug("check %s crashed", c.id, exc_info=True)
+                outcome = Outcome(status=Status.ERROR, summary=f"check crashed: {type(exc).__name__}: {exc}")
+            finally:
+                running.discard(c.id)
+            return self._result(c, outcome, time.perf_counter() - start, waivers)
+
+    async def _invoke(self, c: Criterion, client: httpx.AsyncClient) -> Outcome:
+        check = self.registry.get(c.check.type)()
+        ctx = CheckContext(
+            criterion_id=c.id,
+            environment_name=self.env_name,
+            environment=self.environment,
+            objectives=self.spec.objectives,
+            workdir=self.spec.root,
+            artifacts_dir=self.options.artifacts_dir / c.id,
+            http=client,
+            logger=logging.getLogger(f"golive.check.{c.id}"),
+            timeout=c.timeout,
+            environ=self.options.environ,
+            options=self.options.extra,
+        )
+        outcome = await check.run(c.check.params, ctx)
+        if not isinstance(outcome, Outcome):
+            raise CheckError(f"check type {c.check.type!r} returned {type(outcome).__name__}, not an Outcome")
+        return outcome
