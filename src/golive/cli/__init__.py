@@ -187,18 +187,39 @@ def _root(
         raise typer.Exit(0)
 
 
+init_app = typer.Typer(
+    name="init",
+    help="Write what a service is missing: monitoring, CI, DR runbook, production runbook.",
+    no_args_is_help=True,
+)
+app.add_typer(init_app, name="init")
+
+#: Modules that add commands; each has ``register(app, init_app)``.
+FAMILY_CLIS = (
+    "golive.monitoring.cli",
+    "golive.testing.cli",
+    "golive.security.cli",
+    "golive.dr.cli",
+    "golive.runbook.cli",
+    "golive.load.cli",
+    "golive.deploy.cli",
+)
+
+
 def _register_families() -> None:
     """Add commands that live in their own modules."""
     import importlib
+    import importlib.util
 
-    for module in ("golive.cli._history",):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+    if importlib.util.find_spec("golive.cli._history") is not None:
+        importlib.import_module("golive.cli._history").register(app)
+    for module in FAMILY_CLIS:
+        # Families land one at a time; a family that is not installed adds no commands.
+        if importlib.util.find_spec(module.rsplit(".", 1)[0]) is None:
             continue
-        mod.register(app)
+        if importlib.util.find_spec(module) is None:
+            continue
+        importlib.import_module(module).register(app, init_app)
 
 
 _register_families()

@@ -1,0 +1,18 @@
+"""Fixtures shared by all of golive's tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.servers import Server, storefront
+
+
+@pytest.fixture(scope="module")
+def storefront_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A running examples/storefront on SQLite, shared by the tests of one module."""
+    tmp: Path = tmp_path_factory.mktemp("storefront")
+    with storefront(tmp) as server:
+        yield server
