@@ -202,6 +202,10 @@ class HistoryStore(Protocol):
         """Stored reviews, newest first, optionally for one service and environment."""
         ...
 
+    def targets(self) -> list[tuple[str, str]]:
+        """Every (service, environment) pair with at least one stored review, sorted."""
+        ...
+
     def load_review(self, review_id: int) -> Review:
         """The full review stored under ``review_id``."""
         ...

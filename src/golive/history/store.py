@@ -365,6 +365,15 @@ class SqlStore:
             rows = conn.execute(query).all()
         return [_summary(row) for row in rows]
 
+    def targets(self) -> list[tuple[str, str]]:
+        """Every (service, environment) pair with at least one stored review, sorted."""
+        t = reviews_table
+        query = (
+            select(t.c.service, t.c.environment).distinct().order_by(t.c.service, t.c.environment)
+        )
+        with self._errors("list services"), self._engine.connect() as conn:
+            return [(row.service, row.environment) for row in conn.execute(query).all()]
+
     def load_review(self, review_id: int) -> Review:
         """The full review stored under ``review_id``, equal to the one saved."""
         t = reviews_table

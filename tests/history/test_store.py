@@ -30,6 +30,7 @@ MakeReview = Callable[..., Review]
 def test_sql_store_follows_the_protocol(store: SqlStore) -> None:
     follows: HistoryStore = store  # checked by mypy; at runtime, that it is usable
     assert follows.reviews() == []
+    assert follows.targets() == []
 
 
 def test_round_trip_equals_original(
@@ -102,6 +103,11 @@ def test_reviews_newest_first_with_filters_and_limit(
     assert listed[2].decision is Decision.NO_GO and listed[2].passed == 1
 
     assert len(store.reviews()) == 5
+    assert store.targets() == [
+        ("billing", "staging"),
+        ("checkout", "prod"),
+        ("checkout", "staging"),
+    ]
     assert {s.environment for s in store.reviews("checkout")} == {"staging", "prod"}
     assert [s.service for s in store.reviews(environment="prod")] == ["checkout"]
     assert [s.id for s in store.reviews("checkout", "staging", limit=2)] == [id2, id1]
