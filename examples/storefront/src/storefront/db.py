@@ -1,0 +1,77 @@
+"""Database engine and session factory (SQLAlchemy 2, sync API).
+
+Request handlers are plain ``def`` functions, so FastAPI runs them in its thread pool; a sync
+engine keeps transactions explicit and works identically on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from storefront.config import Settings
+
+
+class Base(DeclarativeBase):
+    """Declarative base of all ORM models."""
+
+
+def make_engine(settings: Settings) -> Engine:
+    """Create the engine for ``settings.database_url`` with pool limits and SQLite pragmas."""
+    url = settings.database_url
+    if settings.is_sqlite:
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_seconds,
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+        pool_pre_ping=True,
+    )
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL + ``BEGIN IMMEDIATE`` so concurrent writers queue on the busy timeout.
+
+    pysqlite opens transactions lazily on the first write, so two transactions that both read
+    and then write can deadlock on the lock upgrade (SQLITE_BUSY without waiting). Taking the
+    write lock at BEGIN serialises writers instead, which is what a small embedded store wants.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # let SQLAlchemy's begin event emit BEGIN itself
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Session factory; objects stay usable after commit so handlers can serialise them."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """Yield a session and always close it (generator for FastAPI dependencies)."""
+    session = factory()
+    try:
+        yield session
+    finally:
+        session.close()

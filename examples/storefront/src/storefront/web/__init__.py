@@ -1,0 +1,1 @@
+"""Server-rendered web UI (no JavaScript, no external assets)."""
