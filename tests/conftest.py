@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures import httpserver
+from tests.fixtures.review import review  # noqa: F401  (shared fixture)
 from tests.fixtures.servers import Server, storefront
 
 
@@ -16,3 +18,10 @@ def storefront_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
     tmp: Path = tmp_path_factory.mktemp("storefront")
     with storefront(tmp) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def http_base() -> Iterator[str]:
+    """Base URL of a small real HTTP server (see tests/fixtures/httpserver.py)."""
+    with httpserver.serve() as url:
+        yield url

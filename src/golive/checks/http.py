@@ -17,14 +17,11 @@ from golive.checks._common import excerpt, redact, redact_header
 from golive.checks.base import CheckContext, Params
 from golive.results import Evidence, Measurement, Outcome, Status
 
-_MISSING = object()
-
-
 class JsonAssertion(Params):
     """One assertion on a JSON response body."""
 
     path: str = Field(description="JSONPath, e.g. $.status or $.items[0].id")
-    equals: Any = Field(default=_MISSING, description="Expected value.")
+    equals: Any = Field(default=None, description="Expected value (null allowed).")
     matches: str | None = Field(default=None, description="Regular expression on the value.")
     exists: bool = Field(default=True, description="false: the path must not exist.")
 
@@ -157,7 +154,7 @@ def _check_json(text: str, assertions: list[JsonAssertion]) -> list[str]:
             problems.append(f"{a.path} not found")
             continue
         value = found[0]
-        if a.equals is not _MISSING and value != a.equals:
+        if "equals" in a.model_fields_set and value != a.equals:
             problems.append(f"{a.path} = {value!r}, expected {a.equals!r}")
         if a.matches is not None and not re.search(a.matches, str(value)):
             problems.append(f"{a.path} = {value!r} does not match /{a.matches}/")

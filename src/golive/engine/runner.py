@@ -272,8 +272,6 @@ class Runner:
             except Exception as exc:  # a crashing check must not crash the review
                 self.log.debug("check %s crashed", c.id, exc_info=True)
                 outcome = Outcome(status=Status.ERROR, summary=f"check crashed: {type(exc).__name__}: {exc}")
-            finally:
-                running.discard(c.id)
             return self._result(c, outcome, time.perf_counter() - start, waivers)
 
     async def _invoke(self, c: Criterion, client: httpx.AsyncClient) -> Outcome:

@@ -1,0 +1,91 @@
+"""The built-in check types against real files, processes, an HTTP server and sockets."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+from golive.results import Review, Status
+from tests.fixtures.review import crit
+from tests.fixtures.servers import free_port
+
+Run = Callable[..., Review]
+
+
+def one(review: Run, check: dict, **kw: object) -> tuple[Status, str, Review]:
+    r = review([crit("c", check, timeout="10s")], **kw)
+    return r.results[0].status, r.results[0].summary, r
+
+
+def test_file_headings_and_freshness(review: Run, tmp_path: Path) -> None:
+    fresh = (date.today() - timedelta(days=3)).isoformat()
+    (tmp_path / "RUNBOOK.md").write_text(
+        f"# Runbook\nLast verified: {fresh}\n## Rollback\n```sh\n# Not a heading\n```\n## Escalation\n"
+    )
+    status, summary, _ = one(review, {"type": "file", "path": "RUNBOOK.md",
+                                      "headings": ["Rollback", "escalation"], "max_age_days": 7})
+    assert status is Status.PASS, summary
+    status, summary, _ = one(review, {"type": "file", "path": "RUNBOOK.md",
+                                      "headings": ["Rollback", "Not a heading"], "max_age_days": 2})
+    assert status is Status.FAIL
+    assert "missing headings: 'Not a heading'" in summary
+    assert f"last verified {fresh} is 3 days old (max 2)" in summary
+    status, summary, _ = one(review, {"type": "file", "path": "MISSING.md"})
+    assert (status, summary) == (Status.FAIL, "expected file MISSING.md to exist; it does not")
+
+
+def test_command_output_and_exit_code(review: Run) -> None:
+    status, _, r = one(review, {"type": "command", "command": ["sh", "-c", "echo ready; exit 3"],
+                                "expect_exit": 3, "expect_output": "^ready$"})
+    assert status is Status.PASS
+    assert "sh -c 'echo ready; exit 3'" in r.results[0].reproducer
+    status, summary, _ = one(review, {"type": "command", "command": "echo password=hunter2; echo ERR",
+                                      "shell": True, "reject_output": "ERR"})
+    assert status is Status.FAIL and summary == "output matches rejected /ERR/"
+    assert "hunter2" not in _.results[0].evidence.excerpt
+
+
+def test_http_status_latency_and_json(review: Run, http_base: str) -> None:
+    ok = {"type": "http", "path": "/healthz", "max_latency_ms": 2000,
+          "assert": [{"path": "$.status", "equals": "ok"}, {"path": "$.checks.db", "matches": "^up$"},
+                     {"path": "$.error", "exists": False}]}
+    status, summary, r = one(review, ok, base_url=http_base)
+    assert status is Status.PASS, summary
+    assert r.results[0].reproducer.startswith("curl -sS -i -X GET http://127.0.0.1:")
+    bad = {"type": "http", "path": "/healthz", "assert": [{"path": "$.status", "equals": "down"}]}
+    status, summary, _ = one(review, bad, base_url=http_base)
+    assert status is Status.FAIL and "$.status = 'ok', expected 'down'" in summary
+    status, summary, _ = one(review, {"type": "http", "path": "/status/503", "expect_status": [200, 204]},
+                             base_url=http_base)
+    assert status is Status.FAIL and "status 503, expected 200 or 204" in summary
+    status, summary, _ = one(review, {"type": "http", "path": "/slow", "max_latency_ms": 50},
+                             base_url=http_base)
+    assert status is Status.FAIL and "latency" in summary and "> 50ms" in summary
+
+
+def test_http_redacts_secrets_in_reproducer(review: Run, http_base: str) -> None:
+    check = {"type": "http", "path": "/echo-auth", "headers": {"Authorization": "Bearer ${TOKEN}"}}
+    status, _, r = one(review, check, base_url=http_base, environ={"TOKEN": "s3cr3t-token"})
+    assert status is Status.PASS
+    res = r.results[0]
+    assert "s3cr3t-token" not in res.reproducer and "s3cr3t-token" not in res.evidence.excerpt
+
+
+def test_http_connection_refused(review: Run) -> None:
+    port = free_port()
+    status, summary, _ = one(review, {"type": "http", "path": f"http://127.0.0.1:{port}/"})
+    assert status is Status.FAIL and "request failed (ConnectError" in summary
+
+
+def test_tcp(review: Run) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        status, _, _ = one(review, {"type": "tcp", "host": "127.0.0.1", "port": port})
+        assert status is Status.PASS
+    status, summary, _ = one(review, {"type": "tcp", "host": "127.0.0.1", "port": free_port(),
+                                      "connect_timeout": 1})
+    assert status is Status.FAIL and "to accept connections" in summary

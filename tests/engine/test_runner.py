@@ -1,0 +1,190 @@
+"""The engine: needs, timeouts that kill process groups, crashes, waivers, interruption."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import ClassVar
+
+from golive.checks.base import Params
+from golive.checks.registry import CheckRegistry
+from golive.engine import CheckFinished, CheckStarted, ReviewFinished, ReviewStarted
+from golive.results import Decision, Outcome, Review, Status
+from tests.fixtures.review import crit
+
+Run = Callable[..., Review]
+
+
+def cmd(argv: list[str] | str, **kw: object) -> dict[str, object]:
+    return {"type": "command", "command": argv, **({"shell": True} if isinstance(argv, str) else {}), **kw}
+
+
+def alive(pid: int) -> bool:
+    """True if the process exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def by_id(review: Review) -> dict[str, Status]:
+    return {r.criterion_id: r.status for r in review.results}
+
+
+def test_pass_fail_and_decision(review: Run) -> None:
+    r = review([crit("ok", cmd(["true"])), crit("bad", cmd(["false"]), tier="nice")])
+    assert by_id(r) == {"ok": Status.PASS, "bad": Status.FAIL}
+    # nice tier at 0% < 60% -> NO-GO, with the failing criterion blocking
+    assert r.decision is Decision.NO_GO
+    assert r.scorecard.blocking == ("bad",)
+    assert "exit code 1, expected 0" in r.results[1].summary
+
+
+def test_needs_blocks_dependents(review: Run) -> None:
+    r = review([
+        crit("base", cmd(["false"])),
+        crit("mid", cmd(["true"]), needs=["base"]),
+        crit("top", cmd(["true"]), needs=["mid"]),
+        crit("free", cmd(["true"])),
+    ])
+    assert by_id(r) == {"base": Status.FAIL, "mid": Status.BLOCKED, "top": Status.BLOCKED,
+                        "free": Status.PASS}
+    assert r.results[1].summary == "blocked: needs base is fail"
+
+
+def test_needs_runs_after_dependency(review: Run, tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+    r = review([
+        crit("second", cmd(["test", "-f", str(marker)]), needs=["first"]),
+        crit("first", cmd(f"sleep 0.2; touch {marker}")),
+    ])
+    assert by_id(r) == {"second": Status.PASS, "first": Status.PASS}
+
+
+def test_hung_command_killed_with_children(review: Run, tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    script = f"sleep 300 & echo $! >> {pids}; (sleep 300 & echo $! >> {pids}; wait) & echo $$ >> {pids}; wait"
+    start = time.monotonic()
+    r = review([crit("hang", cmd(script), timeout="1s")])
+    elapsed = time.monotonic() - start
+    result = r.results[0]
+    assert result.status is Status.ERROR
+    assert "timed out after 1s" in result.summary
+    assert elapsed < 10
+    recorded = [int(p) for p in pids.read_text().split()]
+    assert len(recorded) == 3
+    deadline = time.monotonic() + 5
+    while any(alive(p) for p in recorded) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [p for p in recorded if alive(p)] == []
+
+
+class Boom:
+    """A plugin check type that raises, as a buggy third-party plugin would."""
+
+    name: ClassVar[str] = "test.boom"
+    description: ClassVar[str] = "raises"
+    Params: ClassVar[type[BoomParams]]
+
+    async def run(self, params: object, ctx: object) -> Outcome:
+        raise ZeroDivisionError("plugin bug")
+
+
+class BoomParams(Params):
+    pass
+
+
+Boom.Params = BoomParams
+
+
+def test_crashing_check_becomes_error(review: Run) -> None:
+    registry = CheckRegistry.default()
+    registry.register(Boom)
+    r = review([crit("crash", {"type": "test.boom"}), crit("ok", cmd(["true"]))], registry=registry)
+    assert by_id(r)["crash"] is Status.ERROR
+    assert r.results[0].summary == "check crashed: ZeroDivisionError: plugin bug"
+    assert by_id(r)["ok"] is Status.PASS
+
+
+def test_missing_variable_is_an_error_for_that_check_only(review: Run) -> None:
+    r = review([
+        crit("needs-var", cmd(["echo", "${GOLIVE_TEST_UNSET_VAR}"])),
+        crit("ok", cmd(["echo", "${GOLIVE_TEST_UNSET_VAR:-fallback}"], expect_output="fallback")),
+    ], environ={})
+    assert by_id(r) == {"needs-var": Status.ERROR, "ok": Status.PASS}
+    assert "GOLIVE_TEST_UNSET_VAR is not set" in r.results[0].summary
+
+
+def test_waivers_count_and_expired_ones_are_ignored(review: Run) -> None:
+    criteria = [crit("a", cmd(["false"])), crit("b", cmd(["false"])), crit("c", cmd(["true"]))]
+    waivers = [
+        {"criterion": "a", "reason": "accepted until Q1", "owner": "alice", "expires": "2026-12-31"},
+        {"criterion": "b", "reason": "old", "owner": "bob", "expires": "2026-01-01"},
+    ]
+    r = review(criteria, waivers=waivers, today=date(2026, 11, 26))
+    a, b, c = r.results
+    assert a.waived and a.passed and a.status is Status.FAIL
+    assert not b.waived and not b.passed
+    assert c.passed and not c.waived
+    assert [w.expired for w in r.waivers] == [False, True]
+    assert any("waiver for b expired on 2026-01-01" in w for w in r.warnings)
+    must = r.scorecard.tiers[0]
+    assert (must.passed, must.total) == (2, 3)
+    assert r.scorecard.blocking == ("b",)
+
+
+def test_concurrency_is_bounded(review: Run, tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    body = f"echo start >> {log}; sleep 0.3; echo end >> {log}"
+    events: list = []
+    review([crit(f"c{i}", cmd(body)) for i in range(6)], jobs=2, events=events)
+    running = peak = 0
+    for line in log.read_text().split():
+        running += 1 if line == "start" else -1
+        peak = max(peak, running)
+    assert peak == 2
+
+
+def test_events_in_order(review: Run) -> None:
+    events: list = []
+    review([crit("a", cmd(["true"])), crit("b", cmd(["true"]), needs=["a"])], events=events)
+    kinds = [type(e).__name__ for e in events]
+    assert kinds[0] == "ReviewStarted" and kinds[-1] == "ReviewFinished"
+    assert isinstance(events[0], ReviewStarted) and len(events[0].planned) == 2
+    started = [e.criterion_id for e in events if isinstance(e, CheckStarted)]
+    finished = [e.result.criterion_id for e in events if isinstance(e, CheckFinished)]
+    assert started == ["a", "b"] and finished == ["a", "b"]
+    assert isinstance(events[-1], ReviewFinished)
+
+
+def test_interrupt_gives_partial_review(review: Run) -> None:
+    r = review(
+        [crit("quick", cmd(["true"])), crit("slow", cmd(["sleep", "30"])),
+         crit("after", cmd(["true"]), needs=["slow"])],
+        stop_after=1.0,
+    )
+    assert r.interrupted and r.partial
+    assert by_id(r) == {"quick": Status.PASS, "slow": Status.ERROR, "after": Status.SKIPPED}
+    assert r.results[1].summary == "interrupted while running"
+    assert r.decision is Decision.NO_GO
+
+
+def test_only_selects_and_marks_partial(review: Run) -> None:
+    r = review(
+        [crit("a", cmd(["true"]), area="docs"), crit("b", cmd(["true"]), area="security",
+         needs=["a"]), crit("c", cmd(["false"]), area="dr")],
+        only=("security",),
+    )
+    assert by_id(r) == {"a": Status.PASS, "b": Status.PASS}
+    assert r.partial and r.decision is Decision.GO
+
+
+def test_env_vars_reach_commands(review: Run) -> None:
+    os.environ.setdefault("GOLIVE_TEST_PRESENT", "yes")
+    r = review([crit("v", cmd(["sh", "-c", "echo $X"], env={"X": "${GOLIVE_TEST_PRESENT}"},
+                              expect_output="yes"))])
+    assert by_id(r) == {"v": Status.PASS}
