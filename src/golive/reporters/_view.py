@@ -1,0 +1,250 @@
+"""Formatting helpers and the view of a review that the text reporters share.
+
+Everything a template needs is computed here, so the templates stay declarative and
+the markdown, HTML and terminal reports agree on wording, ordering and number format.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from golive.results import (
+    CheckResult,
+    Measurement,
+    Review,
+    Risk,
+    RiskItem,
+    Status,
+    Tier,
+    WaiverRecord,
+)
+
+STATUS_ORDER: tuple[Status, ...] = tuple(Status)
+TIER_ORDER: tuple[Tier, ...] = tuple(Tier)
+RISK_ORDER: tuple[Risk, ...] = (Risk.HIGH, Risk.MEDIUM, Risk.LOW)
+
+STATUS_ICON: dict[Status, str] = {
+    Status.PASS: "✅",
+    Status.FAIL: "❌",
+    Status.ERROR: "💥",
+    Status.NO_DATA: "❔",
+    Status.BLOCKED: "⛔",
+    Status.SKIPPED: "⏭️",
+}
+WAIVED_ICON = "🟡"
+
+
+def fmt_percent(value: float) -> str:
+    """A percentage with one decimal: ``66.7%``."""
+    return f"{value:.1f}%"
+
+
+def fmt_threshold(value: float) -> str:
+    """A tier threshold without needless decimals: ``80%``, ``62.5%``."""
+    return f"{value:g}%"
+
+
+def fmt_number(value: float) -> str:
+    """A measured value, short but without losing what matters."""
+    if math.isnan(value) or math.isinf(value):
+        return str(value)
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if abs(value) >= 1:
+        return f"{value:.3f}".rstrip("0").rstrip(".")
+    return f"{value:.3g}"
+
+
+def fmt_measurement(m: Measurement) -> str:
+    """A measurement's value with its unit: ``120 ms``, ``99.5%``."""
+    number = fmt_number(m.value)
+    if not m.unit:
+        return number
+    if m.unit == "%":
+        return f"{number}%"
+    return f"{number} {m.unit}"
+
+
+def fmt_duration(seconds: float) -> str:
+    """A duration for people: ``0.25 s``, ``12.3 s``, ``4 min 05 s``, ``1 h 02 min``."""
+    if seconds < 10:
+        return f"{seconds:.2f} s"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    whole = round(seconds)
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
+
+
+def fmt_datetime(value: datetime) -> str:
+    """A timestamp in UTC to the second: ``2024-05-01 12:00:00 UTC`` (naive: as given)."""
+    if value.tzinfo is None:
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def fmt_date(value: datetime) -> str:
+    """The calendar date of a timestamp (UTC when the timestamp is aware)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%d")
+
+
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(value: object) -> str:
+    """Captured output made fit for a document: no ANSI escapes, no control characters.
+
+    Colour codes are removed, CRLF becomes LF, and any other character that is not
+    printable text (or not allowed in XML) becomes U+FFFD.
+    """
+    text = _ANSI.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    return _UNPRINTABLE.sub("\ufffd", text)
+
+
+_MD_ESCAPE = re.compile(r"([\\`|<])")
+
+
+def md_text(value: object) -> str:
+    """Text safe to put inline in markdown (and in a table cell): one line, no raw HTML."""
+    text = " ".join(clean_text(value).split())
+    return _MD_ESCAPE.sub(r"\\\1", text)
+
+
+def md_fence(text: str, lang: str = "") -> str:
+    """A fenced code block that no backtick run inside the text can close early."""
+    text = clean_text(text)
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    body = text.rstrip("\n")
+    return f"{fence}{lang}\n{body}\n{fence}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResultView:
+    """One criterion's result with the extra facts reports show next to it."""
+
+    result: CheckResult
+    blocking: bool
+    waiver: WaiverRecord | None
+
+    @property
+    def id(self) -> str:
+        return self.result.criterion_id
+
+    @property
+    def state(self) -> str:
+        """``waived`` for a waived non-passing criterion, otherwise the status value."""
+        if self.result.waived and self.result.status is not Status.PASS:
+            return "waived"
+        return self.result.status.value
+
+    @property
+    def icon(self) -> str:
+        return WAIVED_ICON if self.state == "waived" else STATUS_ICON[self.result.status]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewView:
+    """A review arranged for reporting."""
+
+    review: Review
+    results: tuple[ResultView, ...]
+    blocking: tuple[ResultView, ...]
+    failing: tuple[ResultView, ...]
+    risks: dict[Risk, tuple[RiskItem, ...]]
+    status_counts: dict[Status, int]
+    areas: tuple[str, ...]
+    passed: int
+
+    @property
+    def total(self) -> int:
+        return len(self.results)
+
+    @property
+    def go(self) -> bool:
+        return self.review.decision.value == "GO"
+
+    @property
+    def title(self) -> str:
+        r = self.review
+        return (
+            f"Production readiness review: {r.service} ({r.environment}), {fmt_date(r.started_at)}"
+        )
+
+
+def build_view(review: Review) -> ReviewView:
+    """Arrange a review for the reporters: blocking first, risks by level, counts."""
+    waivers = {w.criterion_id: w for w in review.waivers}
+    blocking_ids = review.scorecard.blocking
+    results = tuple(
+        ResultView(
+            result=r,
+            blocking=r.criterion_id in blocking_ids,
+            waiver=waivers.get(r.criterion_id),
+        )
+        for r in review.results
+    )
+    by_id = {v.id: v for v in results}
+    blocking = tuple(by_id[i] for i in blocking_ids if i in by_id)
+    tier_rank = {t: n for n, t in enumerate(TIER_ORDER)}
+    failing = tuple(
+        sorted(
+            (v for v in results if not v.result.passed),
+            key=lambda v: (not v.blocking, tier_rank[v.result.tier]),
+        )
+    )
+    risks = {
+        level: tuple(r for r in review.scorecard.risks if r.level is level) for level in RISK_ORDER
+    }
+    counts = {s: sum(1 for r in review.results if r.status is s) for s in STATUS_ORDER}
+    return ReviewView(
+        review=review,
+        results=results,
+        blocking=blocking,
+        failing=failing,
+        risks=risks,
+        status_counts=counts,
+        areas=tuple(a.area for a in review.scorecard.areas),
+        passed=sum(1 for r in review.results if r.passed),
+    )
+
+
+_FILTERS: dict[str, Callable[..., Any]] = {
+    "percent": fmt_percent,
+    "threshold": fmt_threshold,
+    "number": fmt_number,
+    "measurement": fmt_measurement,
+    "duration": fmt_duration,
+    "datetime": fmt_datetime,
+    "date": fmt_date,
+    "clean": clean_text,
+    "md": md_text,
+    "fence": md_fence,
+}
+
+
+@cache
+def template_env(*, html: bool) -> jinja2.Environment:
+    """The jinja2 environment for the packaged templates (autoescaped for HTML)."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("golive.reporters", "templates"),
+        autoescape=html,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(_FILTERS)
+    return env
