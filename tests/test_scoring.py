@@ -10,17 +10,28 @@ from golive.spec.models import Tiers
 
 
 def result(cid: str, tier: Tier, status: Status, waived: bool = False) -> CheckResult:
-    return CheckResult(criterion_id=cid, title=cid, area="docs", tier=tier, check_type="command",
-                       status=status, summary="", waived=waived, risk=f"risk of {cid}")
+    return CheckResult(
+        criterion_id=cid,
+        title=cid,
+        area="docs",
+        tier=tier,
+        check_type="command",
+        status=status,
+        summary="",
+        waived=waived,
+        risk=f"risk of {cid}",
+    )
 
 
 def tier_results(tier: Tier, passed: int, total: int) -> list[CheckResult]:
-    return [result(f"{tier.value}{i}", tier, Status.PASS if i < passed else Status.FAIL)
-            for i in range(total)]
+    return [
+        result(f"{tier.value}{i}", tier, Status.PASS if i < passed else Status.FAIL) for i in range(total)
+    ]
 
 
-@pytest.mark.parametrize(("passed", "total", "go"), [(4, 5, True), (8, 10, True), (3, 4, False),
-                                                      (79, 100, False), (80, 100, True)])
+@pytest.mark.parametrize(
+    ("passed", "total", "go"), [(4, 5, True), (8, 10, True), (3, 4, False), (79, 100, False), (80, 100, True)]
+)
 def test_should_tier_boundary(passed: int, total: int, go: bool) -> None:
     card = score(tier_results(Tier.SHOULD, passed, total), Tiers())
     assert (card.decision is Decision.GO) is go
@@ -31,8 +42,9 @@ def test_nice_tier_boundary(passed: int, total: int, go: bool) -> None:
     assert (score(tier_results(Tier.NICE, passed, total), Tiers()).decision is Decision.GO) is go
 
 
-@pytest.mark.parametrize("status", [Status.FAIL, Status.ERROR, Status.NO_DATA, Status.SKIPPED,
-                                    Status.BLOCKED])
+@pytest.mark.parametrize(
+    "status", [Status.FAIL, Status.ERROR, Status.NO_DATA, Status.SKIPPED, Status.BLOCKED]
+)
 def test_any_non_pass_must_blocks_go(status: Status) -> None:
     results = tier_results(Tier.MUST, 9, 9) + [result("m", Tier.MUST, status)]
     card = score(results, Tiers())

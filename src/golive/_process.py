@@ -115,9 +115,7 @@ async def run_process(
             proc.stdin.close()
 
     async def _communicate() -> None:
-        await asyncio.gather(
-            _feed(), _pump(proc.stdout, out_buf), _pump(proc.stderr, err_buf), proc.wait()
-        )
+        await asyncio.gather(_feed(), _pump(proc.stdout, out_buf), _pump(proc.stderr, err_buf), proc.wait())
 
     timed_out = False
     try:

@@ -49,8 +49,8 @@ def _convert(tp: Any, data: Any) -> Any:
             return None
         return _convert(args[0], data)
     if origin is tuple:
-        args = typing.get_args(tp)
-        return tuple(_convert(args[0], v) for v in data)
+        item_type = typing.get_args(tp)[0]
+        return tuple(_convert(item_type, v) for v in data)
     if origin is list:
         return [_convert(typing.get_args(tp)[0], v) for v in data]
     if origin is dict:

@@ -41,8 +41,7 @@ def score(results: Sequence[CheckResult], tiers: Tiers) -> Scorecard:
     for r in results:
         areas.setdefault(r.area, []).append(r)
     area_scores = tuple(
-        AreaScore(area=a, passed=sum(r.passed for r in rs), total=len(rs))
-        for a, rs in sorted(areas.items())
+        AreaScore(area=a, passed=sum(r.passed for r in rs), total=len(rs)) for a, rs in sorted(areas.items())
     )
     failed_tiers = {t.tier for t in tier_scores if not t.met}
     decision = Decision.NO_GO if failed_tiers or not results else Decision.GO

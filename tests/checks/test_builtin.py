@@ -24,11 +24,15 @@ def test_file_headings_and_freshness(review: Run, tmp_path: Path) -> None:
     (tmp_path / "RUNBOOK.md").write_text(
         f"# Runbook\nLast verified: {fresh}\n## Rollback\n```sh\n# Not a heading\n```\n## Escalation\n"
     )
-    status, summary, _ = one(review, {"type": "file", "path": "RUNBOOK.md",
-                                      "headings": ["Rollback", "escalation"], "max_age_days": 7})
+    status, summary, _ = one(
+        review,
+        {"type": "file", "path": "RUNBOOK.md", "headings": ["Rollback", "escalation"], "max_age_days": 7},
+    )
     assert status is Status.PASS, summary
-    status, summary, _ = one(review, {"type": "file", "path": "RUNBOOK.md",
-                                      "headings": ["Rollback", "Not a heading"], "max_age_days": 2})
+    status, summary, _ = one(
+        review,
+        {"type": "file", "path": "RUNBOOK.md", "headings": ["Rollback", "Not a heading"], "max_age_days": 2},
+    )
     assert status is Status.FAIL
     assert "missing headings: 'Not a heading'" in summary
     assert f"last verified {fresh} is 3 days old (max 2)" in summary
@@ -37,31 +41,54 @@ def test_file_headings_and_freshness(review: Run, tmp_path: Path) -> None:
 
 
 def test_command_output_and_exit_code(review: Run) -> None:
-    status, _, r = one(review, {"type": "command", "command": ["sh", "-c", "echo ready; exit 3"],
-                                "expect_exit": 3, "expect_output": "^ready$"})
+    status, _, r = one(
+        review,
+        {
+            "type": "command",
+            "command": ["sh", "-c", "echo ready; exit 3"],
+            "expect_exit": 3,
+            "expect_output": "^ready$",
+        },
+    )
     assert status is Status.PASS
     assert "sh -c 'echo ready; exit 3'" in r.results[0].reproducer
-    status, summary, _ = one(review, {"type": "command", "command": "echo password=hunter2; echo ERR",
-                                      "shell": True, "reject_output": "ERR"})
+    status, summary, _ = one(
+        review,
+        {
+            "type": "command",
+            "command": "echo password=hunter2; echo ERR",
+            "shell": True,
+            "reject_output": "ERR",
+        },
+    )
     assert status is Status.FAIL and summary == "output matches rejected /ERR/"
     assert "hunter2" not in _.results[0].evidence.excerpt
 
 
 def test_http_status_latency_and_json(review: Run, http_base: str) -> None:
-    ok = {"type": "http", "path": "/healthz", "max_latency_ms": 2000,
-          "assert": [{"path": "$.status", "equals": "ok"}, {"path": "$.checks.db", "matches": "^up$"},
-                     {"path": "$.error", "exists": False}]}
+    ok = {
+        "type": "http",
+        "path": "/healthz",
+        "max_latency_ms": 2000,
+        "assert": [
+            {"path": "$.status", "equals": "ok"},
+            {"path": "$.checks.db", "matches": "^up$"},
+            {"path": "$.error", "exists": False},
+        ],
+    }
     status, summary, r = one(review, ok, base_url=http_base)
     assert status is Status.PASS, summary
     assert r.results[0].reproducer.startswith("curl -sS -i -X GET http://127.0.0.1:")
     bad = {"type": "http", "path": "/healthz", "assert": [{"path": "$.status", "equals": "down"}]}
     status, summary, _ = one(review, bad, base_url=http_base)
     assert status is Status.FAIL and "$.status = 'ok', expected 'down'" in summary
-    status, summary, _ = one(review, {"type": "http", "path": "/status/503", "expect_status": [200, 204]},
-                             base_url=http_base)
+    status, summary, _ = one(
+        review, {"type": "http", "path": "/status/503", "expect_status": [200, 204]}, base_url=http_base
+    )
     assert status is Status.FAIL and "status 503, expected 200 or 204" in summary
-    status, summary, _ = one(review, {"type": "http", "path": "/slow", "max_latency_ms": 50},
-                             base_url=http_base)
+    status, summary, _ = one(
+        review, {"type": "http", "path": "/slow", "max_latency_ms": 50}, base_url=http_base
+    )
     assert status is Status.FAIL and "latency" in summary and "> 50ms" in summary
 
 
@@ -86,6 +113,7 @@ def test_tcp(review: Run) -> None:
         port = listener.getsockname()[1]
         status, _, _ = one(review, {"type": "tcp", "host": "127.0.0.1", "port": port})
         assert status is Status.PASS
-    status, summary, _ = one(review, {"type": "tcp", "host": "127.0.0.1", "port": free_port(),
-                                      "connect_timeout": 1})
+    status, summary, _ = one(
+        review, {"type": "tcp", "host": "127.0.0.1", "port": free_port(), "connect_timeout": 1}
+    )
     assert status is Status.FAIL and "to accept connections" in summary

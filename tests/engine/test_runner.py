@@ -45,23 +45,31 @@ def test_pass_fail_and_decision(review: Run) -> None:
 
 
 def test_needs_blocks_dependents(review: Run) -> None:
-    r = review([
-        crit("base", cmd(["false"])),
-        crit("mid", cmd(["true"]), needs=["base"]),
-        crit("top", cmd(["true"]), needs=["mid"]),
-        crit("free", cmd(["true"])),
-    ])
-    assert by_id(r) == {"base": Status.FAIL, "mid": Status.BLOCKED, "top": Status.BLOCKED,
-                        "free": Status.PASS}
+    r = review(
+        [
+            crit("base", cmd(["false"])),
+            crit("mid", cmd(["true"]), needs=["base"]),
+            crit("top", cmd(["true"]), needs=["mid"]),
+            crit("free", cmd(["true"])),
+        ]
+    )
+    assert by_id(r) == {
+        "base": Status.FAIL,
+        "mid": Status.BLOCKED,
+        "top": Status.BLOCKED,
+        "free": Status.PASS,
+    }
     assert r.results[1].summary == "blocked: needs base is fail"
 
 
 def test_needs_runs_after_dependency(review: Run, tmp_path: Path) -> None:
     marker = tmp_path / "marker"
-    r = review([
-        crit("second", cmd(["test", "-f", str(marker)]), needs=["first"]),
-        crit("first", cmd(f"sleep 0.2; touch {marker}")),
-    ])
+    r = review(
+        [
+            crit("second", cmd(["test", "-f", str(marker)]), needs=["first"]),
+            crit("first", cmd(f"sleep 0.2; touch {marker}")),
+        ]
+    )
     assert by_id(r) == {"second": Status.PASS, "first": Status.PASS}
 
 
@@ -111,10 +119,13 @@ def test_crashing_check_becomes_error(review: Run) -> None:
 
 
 def test_missing_variable_is_an_error_for_that_check_only(review: Run) -> None:
-    r = review([
-        crit("needs-var", cmd(["echo", "${GOLIVE_TEST_UNSET_VAR}"])),
-        crit("ok", cmd(["echo", "${GOLIVE_TEST_UNSET_VAR:-fallback}"], expect_output="fallback")),
-    ], environ={})
+    r = review(
+        [
+            crit("needs-var", cmd(["echo", "${GOLIVE_TEST_UNSET_VAR}"])),
+            crit("ok", cmd(["echo", "${GOLIVE_TEST_UNSET_VAR:-fallback}"], expect_output="fallback")),
+        ],
+        environ={},
+    )
     assert by_id(r) == {"needs-var": Status.ERROR, "ok": Status.PASS}
     assert "GOLIVE_TEST_UNSET_VAR is not set" in r.results[0].summary
 
@@ -163,8 +174,11 @@ def test_events_in_order(review: Run) -> None:
 
 def test_interrupt_gives_partial_review(review: Run) -> None:
     r = review(
-        [crit("quick", cmd(["true"])), crit("slow", cmd(["sleep", "30"])),
-         crit("after", cmd(["true"]), needs=["slow"])],
+        [
+            crit("quick", cmd(["true"])),
+            crit("slow", cmd(["sleep", "30"])),
+            crit("after", cmd(["true"]), needs=["slow"]),
+        ],
         stop_after=1.0,
     )
     assert r.interrupted and r.partial
@@ -175,8 +189,11 @@ def test_interrupt_gives_partial_review(review: Run) -> None:
 
 def test_only_selects_and_marks_partial(review: Run) -> None:
     r = review(
-        [crit("a", cmd(["true"]), area="docs"), crit("b", cmd(["true"]), area="security",
-         needs=["a"]), crit("c", cmd(["false"]), area="dr")],
+        [
+            crit("a", cmd(["true"]), area="docs"),
+            crit("b", cmd(["true"]), area="security", needs=["a"]),
+            crit("c", cmd(["false"]), area="dr"),
+        ],
         only=("security",),
     )
     assert by_id(r) == {"a": Status.PASS, "b": Status.PASS}
@@ -185,6 +202,7 @@ def test_only_selects_and_marks_partial(review: Run) -> None:
 
 def test_env_vars_reach_commands(review: Run) -> None:
     os.environ.setdefault("GOLIVE_TEST_PRESENT", "yes")
-    r = review([crit("v", cmd(["sh", "-c", "echo $X"], env={"X": "${GOLIVE_TEST_PRESENT}"},
-                              expect_output="yes"))])
+    r = review(
+        [crit("v", cmd(["sh", "-c", "echo $X"], env={"X": "${GOLIVE_TEST_PRESENT}"}, expect_output="yes"))]
+    )
     assert by_id(r) == {"v": Status.PASS}

@@ -125,9 +125,7 @@ def test_bad_id_and_bad_regex(loader: SpecLoader) -> None:
 
 def test_unknown_default_environment(loader: SpecLoader) -> None:
     text = BASE.replace("criteria:\n", "default_environment: prod\ncriteria: []\n")
-    assert problems(loader, text) == [
-        "golive.yaml:6:22: unknown environment 'prod'; defined: local"
-    ]
+    assert problems(loader, text) == ["golive.yaml:6:22: unknown environment 'prod'; defined: local"]
 
 
 def test_directory_without_spec(loader: SpecLoader, tmp_path: Path) -> None:

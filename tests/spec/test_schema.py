@@ -26,7 +26,10 @@ def _load(name: str) -> object:
 def test_schema_is_a_valid_json_schema(schema: dict) -> None:
     jsonschema.Draft202012Validator.check_schema(schema)
     assert set(schema["$defs"]["CheckCall"]["properties"]["type"]["enum"]) >= {
-        "file", "command", "http", "tcp"
+        "file",
+        "command",
+        "http",
+        "tcp",
     }
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from golive.checks.base import Check, CheckContext, CheckError, Params
 from golive.checks.registry import CheckRegistry
 
-
 #: Capability packages whose ``checks`` module lists more built-in types in ``CHECK_TYPES``.
 FAMILY_CHECK_MODULES = (
     "golive.monitoring.checks",

@@ -101,8 +101,13 @@ class Check(Protocol):
     name: ClassVar[str]
     #: One line shown by ``golive list-checks``.
     description: ClassVar[str]
-    #: The params model; validated with the spec.
-    Params: ClassVar[type[BaseModel]]
+
+    #: The params model; validated with the spec. (A read-only property in the protocol so
+    #: that implementations may narrow it to their own model class.)
+    @property
+    def Params(self) -> type[BaseModel]:  # noqa: N802 - the attribute is named like a class
+        """The params model class."""
+        ...
 
     async def run(self, params: Any, ctx: CheckContext) -> Outcome:
         """Exercise the system and return what was found."""

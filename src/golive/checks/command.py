@@ -15,9 +15,7 @@ from golive.results import Evidence, Measurement, Outcome, Status
 class CommandParams(Params):
     """Params of the ``command`` check."""
 
-    command: list[str] | str = Field(
-        description="An argv list; a string only together with shell: true."
-    )
+    command: list[str] | str = Field(description="An argv list; a string only together with shell: true.")
     shell: bool = Field(default=False, description="Run the string through /bin/sh -c.")
     expect_exit: int = Field(default=0, description="Expected exit code.")
     expect_output: str | None = Field(

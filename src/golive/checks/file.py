@@ -28,9 +28,7 @@ class FileParams(Params):
         ge=0,
         description="A 'Last verified: YYYY-MM-DD' line must be at most this many days old.",
     )
-    contains: list[str] = Field(
-        default_factory=list, description="Regular expressions the file must match."
-    )
+    contains: list[str] = Field(default_factory=list, description="Regular expressions the file must match.")
     min_bytes: int = Field(default=1, ge=0, description="Smallest acceptable size.")
 
 
@@ -104,12 +102,13 @@ class FileCheck:
                 else:
                     age = (date.today() - newest).days
                     measurements.append(
-                        Measurement(name="verified_age", value=age, unit="days", target=f"<= {params.max_age_days}")
+                        Measurement(
+                            name="verified_age", value=age, unit="days", target=f"<= {params.max_age_days}"
+                        )
                     )
                     if age > params.max_age_days:
-                        problems.append(
-                            f"last verified {newest.isoformat()} is {age} days old (max {params.max_age_days})"
-                        )
+                        limit = params.max_age_days
+                        problems.append(f"last verified {newest.isoformat()} is {age} days old (max {limit})")
         evidence = Evidence(artifacts=(str(path),))
         if problems:
             return Outcome(

@@ -10,12 +10,13 @@ from typing import Any, ClassVar
 
 import httpx
 from jsonpath_ng.exceptions import JsonPathParserError
-from jsonpath_ng.ext import parse as jsonpath_parse
+from jsonpath_ng.ext.parser import parse as jsonpath_parse
 from pydantic import Field, field_validator
 
 from golive.checks._common import excerpt, redact, redact_header
 from golive.checks.base import CheckContext, Params
 from golive.results import Evidence, Measurement, Outcome, Status
+
 
 class JsonAssertion(Params):
     """One assertion on a JSON response body."""

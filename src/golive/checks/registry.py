@@ -6,6 +6,8 @@ import difflib
 from collections.abc import Iterator
 from importlib.metadata import entry_points
 
+from pydantic import BaseModel
+
 from golive.checks.base import Check
 from golive.errors import GoliveError
 
@@ -62,6 +64,13 @@ class CheckRegistry:
             return self._types[name]
         except KeyError:
             raise RegistryError(self.unknown_message(name)) from None
+
+    def params_model(self, name: str) -> type[BaseModel]:
+        """The params model of a check type."""
+        model = getattr(self.get(name), "Params")  # noqa: B009 - a protocol property, read on the class
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            raise RegistryError(f"check type {name!r} has no pydantic Params model")
+        return model
 
     def unknown_message(self, name: str) -> str:
         """'unknown check type' with a did-you-mean."""

@@ -33,6 +33,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
+
 def _stderr() -> Console:
     return Console(stderr=True, highlight=False)
 
@@ -140,7 +141,8 @@ def review_cmd(
         typer.Option("--format", "-f", help="markdown, json, junit, html, prometheus; repeatable."),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Report directory [default: SPEC_DIR/.golive/reports].")
+        Path | None,
+        typer.Option("--output", "-o", help="Report directory [default: SPEC_DIR/.golive/reports]."),
     ] = None,
     store: Annotated[
         str | None, typer.Option("--store", help="History store URL [default: SQLite in .golive/].")

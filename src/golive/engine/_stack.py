@@ -72,7 +72,11 @@ class LocalStack:
         if env.up is None:
             return self
         try:
-            health = _interpolate.resolve(env.base_url, self.environ).rstrip("/") + "/" + env.health_path.lstrip("/")
+            health = (
+                _interpolate.resolve(env.base_url, self.environ).rstrip("/")
+                + "/"
+                + env.health_path.lstrip("/")
+            )
         except _interpolate.MissingVariableError as exc:
             raise EnvironmentSetupError(f"cannot start the stack: {exc}") from exc
         self.log_path.parent.mkdir(parents=True, exist_ok=True)

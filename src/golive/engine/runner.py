@@ -170,8 +170,8 @@ class Runner:
                 self._emit(CheckFinished(result=result))
 
             tasks = [asyncio.create_task(one(c), name=f"golive:{c.id}") for c in self.criteria]
-            all_done = asyncio.gather(*tasks, return_exceptions=True)
-            stop_wait = asyncio.create_task(stop.wait())
+            all_done: asyncio.Future[Any] = asyncio.gather(*tasks, return_exceptions=True)
+            stop_wait: asyncio.Future[Any] = asyncio.create_task(stop.wait())
             await asyncio.wait({all_done, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
             interrupted = stop.is_set() and not all_done.done()
             if interrupted:
@@ -212,13 +212,16 @@ class Runner:
             warnings=tuple(warnings),
             partial=self.partial or interrupted,
             interrupted=interrupted,
-            selection=tuple(self.options.only) + ((f"tier={self.options.tier.value}",) if self.options.tier else ()),
+            selection=tuple(self.options.only)
+            + ((f"tier={self.options.tier.value}",) if self.options.tier else ()),
             golive_version=__version__,
         )
         self._emit(ReviewFinished(review=review))
         return review
 
-    def _result(self, c: Criterion, outcome: Outcome, duration: float, waivers: Mapping[str, str]) -> CheckResult:
+    def _result(
+        self, c: Criterion, outcome: Outcome, duration: float, waivers: Mapping[str, str]
+    ) -> CheckResult:
         waived = c.id in waivers and outcome.status is not Status.PASS
         return CheckResult(
             criterion_id=c.id,
@@ -251,7 +254,9 @@ class Runner:
         unmet = [d for d in deps if d.status is not Status.PASS]
         if unmet:
             why = ", ".join(f"{d.criterion_id} is {d.status.value}" for d in unmet)
-            return self._result(c, Outcome(status=Status.BLOCKED, summary=f"blocked: needs {why}"), 0.0, waivers)
+            return self._result(
+                c, Outcome(status=Status.BLOCKED, summary=f"blocked: needs {why}"), 0.0, waivers
+            )
         async with semaphore:
             running.add(c.id)
             self._emit(CheckStarted(criterion_id=c.id, title=c.title))

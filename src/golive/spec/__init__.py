@@ -25,7 +25,7 @@ def spec_schema(registry: CheckRegistry) -> dict[str, Any]:
     defs = schema.setdefault("$defs", {})
     variants: list[dict[str, Any]] = []
     for name, check_type in registry.items():
-        params = copy.deepcopy(check_type.Params.model_json_schema(ref_template="#/$defs/{model}"))
+        params = copy.deepcopy(registry.params_model(name).model_json_schema(ref_template="#/$defs/{model}"))
         for def_name, definition in params.pop("$defs", {}).items():
             defs.setdefault(def_name, definition)
         props = {"type": {"const": name, "description": check_type.description}}

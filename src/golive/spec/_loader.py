@@ -33,8 +33,15 @@ def find_spec(path: Path) -> Path:
             if (path / name).is_file():
                 return path / name
         raise SpecError(
-            [SpecProblem(file=str(path), line=0, col=0, message="no golive.yaml in this directory; "
-                         "create one (see `golive schema`) or pass the spec file")]
+            [
+                SpecProblem(
+                    file=str(path),
+                    line=0,
+                    col=0,
+                    message="no golive.yaml in this directory; "
+                    "create one (see `golive schema`) or pass the spec file",
+                )
+            ]
         )
     if not path.exists():
         raise SpecError([SpecProblem(file=str(path), line=0, col=0, message="file not found")])
@@ -151,7 +158,9 @@ class SpecLoader:
         try:
             text = spec_path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise SpecError([SpecProblem(file=display, line=0, col=0, message=f"cannot read: {exc}")]) from exc
+            raise SpecError(
+                [SpecProblem(file=display, line=0, col=0, message=f"cannot read: {exc}")]
+            ) from exc
         return self.loads(text, display=display, path=spec_path)
 
     def loads(self, text: str, *, display: str = "golive.yaml", path: Path | None = None) -> models.Spec:
@@ -169,7 +178,14 @@ class SpecLoader:
             ) from None
         if not isinstance(tree, CommentedMap):
             raise SpecError(
-                [SpecProblem(file=display, line=1, col=1, message="the spec must be a mapping with service, environments and criteria")]
+                [
+                    SpecProblem(
+                        file=display,
+                        line=1,
+                        col=1,
+                        message="the spec must be a mapping with service, environments and criteria",
+                    )
+                ]
             )
         positions = _Positions(tree)
         problems: list[SpecProblem] = []
@@ -205,7 +221,7 @@ class SpecLoader:
                 if ctype not in self.registry:
                     add(loc + ("type",), self.registry.unknown_message(ctype))
                     continue
-                params_model = self.registry.get(ctype).Params
+                params_model = self.registry.params_model(ctype)
                 raw_params = {k: v for k, v in _plain(check).items() if k != "type"}
                 try:
                     typed[index] = params_model.model_validate(raw_params)
@@ -260,7 +276,9 @@ class SpecLoader:
                 if not isinstance(need, str):
                     continue
                 if need not in seen:
-                    add(("criteria", index, "needs", j), f"needs unknown criterion {need!r}{_hint(need, ids)}")
+                    add(
+                        ("criteria", index, "needs", j), f"needs unknown criterion {need!r}{_hint(need, ids)}"
+                    )
                 elif need == cid:
                     add(("criteria", index, "needs", j), f"criterion {cid!r} needs itself")
                 elif isinstance(cid, str):
@@ -279,7 +297,10 @@ class SpecLoader:
         for index, w in enumerate(waivers if isinstance(waivers, list) else []):
             target = w.get("criterion") if isinstance(w, dict) else None
             if isinstance(target, str) and target not in seen:
-                add(("waivers", index, "criterion"), f"waiver for unknown criterion {target!r}{_hint(target, ids)}")
+                add(
+                    ("waivers", index, "criterion"),
+                    f"waiver for unknown criterion {target!r}{_hint(target, ids)}",
+                )
 
 
 def _hint(word: str, choices: Sequence[str]) -> str:
