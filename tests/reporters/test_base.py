@@ -70,9 +70,7 @@ def test_write_reports_writes_each_format(tmp_path):
     assert [p.name for p in paths] == [FILES[f] for f in ("markdown", "json", "junit", "html")]
     assert sorted(os.listdir(out)) == sorted(p.name for p in paths)  # no temp files left
     assert review_from_json((out / "readiness-report.json").read_text("utf-8")) == review
-    assert (out / "readiness-report.md").read_text("utf-8") == get_reporter("markdown").render(
-        review
-    )
+    assert (out / "readiness-report.md").read_text("utf-8") == get_reporter("markdown").render(review)
 
 
 def test_existing_report_is_replaced(tmp_path):

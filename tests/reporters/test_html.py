@@ -79,9 +79,7 @@ def test_content():
     assert 'class="badge go" id="decision"' in go and ">GO</div>" in go
 
 
-@pytest.mark.parametrize(
-    ("kind", "banner"), [("partial", "partial"), ("interrupted", "interrupted")]
-)
+@pytest.mark.parametrize(("kind", "banner"), [("partial", "partial"), ("interrupted", "interrupted")])
 def test_banners(kind, banner):
     page = render_html(make_review(kind))
     assert f'id="{banner}-banner"' in page
@@ -124,9 +122,7 @@ def test_in_headless_chromium(tmp_path, pytestconfig):
             page.click('[data-filter-status="fail"]')
             assert rows.count() == expected_fail
             assert page.locator("#shown-count").inner_text() == str(expected_fail)
-            assert all(
-                s == "fail" for s in rows.evaluate_all("els => els.map(e => e.dataset.state)")
-            )
+            assert all(s == "fail" for s in rows.evaluate_all("els => els.map(e => e.dataset.state)"))
 
             page.select_option("#filter-tier", "should")
             assert rows.count() == 1  # cicd.pipeline; the waived p95 is not "fail"

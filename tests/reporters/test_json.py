@@ -122,3 +122,20 @@ def test_non_finite_measurements_round_trip(validator):
 def test_bad_documents_raise_reporter_error(text, message):
     with pytest.raises(ReporterError, match=message):
         review_from_json(text)
+
+
+def _property_names(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "properties":
+                yield from value
+            yield from _property_names(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _property_names(item)
+
+
+def test_every_schema_field_is_documented():
+    doc = (Path(__file__).parents[2] / "docs" / "report-json.md").read_text("utf-8")
+    missing = {n for n in _property_names(report_schema()) if f"| `{n}` |" not in doc}
+    assert missing == set()

@@ -82,9 +82,7 @@ def test_expired_waiver_still_fails():
 def test_hostile_text_stays_valid_xml():
     review = make_review("nogo")
     nasty = "a]]>b & <c> \"d\" 'e' \x1b[1mbold\x1b[0m \x00\x07\x0c\ud800 é ✓"
-    first = dataclasses.replace(
-        review.results[1], title=nasty, summary=nasty, area="x&y", reproducer=nasty
-    )
+    first = dataclasses.replace(review.results[1], title=nasty, summary=nasty, area="x&y", reproducer=nasty)
     review = make_review("nogo", results=(first,), service=f"svc {nasty}")
     text = review_to_junit(review)
     root = ET.fromstring(text.encode("utf-8"))  # raises on invalid XML

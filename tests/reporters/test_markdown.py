@@ -99,3 +99,14 @@ def test_raw_html_outside_code_blocks_is_escaped():
 def test_reporter_attributes():
     assert MarkdownReporter.name == "markdown"
     assert MarkdownReporter.extension == "md"
+
+
+def test_interrupted_selection_shows_both_banners():
+    review = make_review("interrupted", selection=("tier=must",))
+    text = render_markdown(review)
+    assert "PARTIAL review (only: tier=must)" in text and "INTERRUPTED" in text
+
+
+def test_partial_without_selection_still_says_partial():
+    text = render_markdown(make_review("partial", selection=()))
+    assert "**⚠️ PARTIAL review** —" in text

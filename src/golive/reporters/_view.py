@@ -177,11 +177,23 @@ class ReviewView:
         return self.review.decision.value == "GO"
 
     @property
+    def partial_label(self) -> str:
+        """The PARTIAL banner text, or "" when the review is complete.
+
+        An interrupted review is also partial; without a selection the INTERRUPTED banner
+        says all there is to say, so no PARTIAL banner is shown for it.
+        """
+        r = self.review
+        if not r.partial:
+            return ""
+        if r.selection:
+            return f"PARTIAL review (only: {', '.join(r.selection)})"
+        return "" if r.interrupted else "PARTIAL review"
+
+    @property
     def title(self) -> str:
         r = self.review
-        return (
-            f"Production readiness review: {r.service} ({r.environment}), {fmt_date(r.started_at)}"
-        )
+        return f"Production readiness review: {r.service} ({r.environment}), {fmt_date(r.started_at)}"
 
 
 def build_view(review: Review) -> ReviewView:
@@ -205,9 +217,7 @@ def build_view(review: Review) -> ReviewView:
             key=lambda v: (not v.blocking, tier_rank[v.result.tier]),
         )
     )
-    risks = {
-        level: tuple(r for r in review.scorecard.risks if r.level is level) for level in RISK_ORDER
-    }
+    risks = {level: tuple(r for r in review.scorecard.risks if r.level is level) for level in RISK_ORDER}
     counts = {s: sum(1 for r in review.results if r.status is s) for s in STATUS_ORDER}
     return ReviewView(
         review=review,

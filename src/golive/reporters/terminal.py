@@ -110,10 +110,10 @@ def _decision(view: ReviewView) -> Panel:
     )
     if view.blocking:
         detail += f", {len(view.blocking)} blocking"
-    if r.partial:
-        detail += " (PARTIAL review)"
     if r.interrupted:
         detail += " (INTERRUPTED)"
+    elif r.partial:
+        detail += " (PARTIAL review)"
     line = Text.assemble(headline, (detail, f"bold {style}"))
     return Panel(line, border_style=style, expand=True)
 
@@ -128,15 +128,12 @@ def scorecard_renderables(review: Review) -> list[RenderableType]:
             style="bold",
         )
     ]
-    if r.partial:
-        only = ", ".join(r.selection) or "a selection"
+    if view.partial_label:
         parts.append(
-            Text(f"⚠ PARTIAL review (only: {only}): not a full readiness decision", "bold yellow")
+            Text(f"⚠ {clean_text(view.partial_label)}: not a full readiness decision", "bold yellow")
         )
     if r.interrupted:
-        parts.append(
-            Text("⚠ INTERRUPTED: the review stopped before every check ran", "bold yellow")
-        )
+        parts.append(Text("⚠ INTERRUPTED: the review stopped before every check ran", "bold yellow"))
     parts += [_tier_table(view)]
     if r.scorecard.areas:
         parts.append(_area_table(view))
