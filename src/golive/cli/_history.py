@@ -33,7 +33,9 @@ from golive.results import Decision, Status
 __all__ = ["register", "sparkline"]
 
 SPEC_FILENAMES = ("golive.yaml", "golive.yml")
+"""Spec file names looked for in a directory, as the spec loader does."""
 SPARK_CHARS = "▁▂▃▄▅▆▇█"
+"""Sparkline levels, lowest (0%) to highest (100%)."""
 
 PathArg = Annotated[
     Path,
@@ -142,9 +144,7 @@ def history_cmd(
     with handle_errors():
         target = _target(path, service)
         if deploys and target.service is None:
-            raise UsageError(
-                "--deploys needs a service: pass a path with golive.yaml or --service NAME"
-            )
+            raise UsageError("--deploys needs a service: pass a path with golive.yaml or --service NAME")
         console = _console()
         db = _open(target, store)
         if db is None:
@@ -219,9 +219,7 @@ def _print_deploys(console: Console, newest_first: Sequence[DeployRecord]) -> No
         table.add_column(name, justify="right" if name == "#" else "left")
     table.add_column("duration", justify="right")
     for d in reversed(newest_first):
-        duration = (
-            f"{(d.finished_at - d.started_at).total_seconds():.0f}s" if d.finished_at else "-"
-        )
+        duration = f"{(d.finished_at - d.started_at).total_seconds():.0f}s" if d.finished_at else "-"
         table.add_row(
             str(d.id),
             _when(d.started_at),
@@ -286,9 +284,7 @@ def diff_cmd(
             return
         with db:
             pairs = db.targets()
-            svc = target.service or _only(
-                sorted({s for s, _ in pairs}), "service", "--service NAME"
-            )
+            svc = target.service or _only(sorted({s for s, _ in pairs}), "service", "--service NAME")
             if svc is None:
                 console.print("no reviews recorded")
                 return
@@ -350,9 +346,7 @@ def _print_diff(console: Console, diff: ReviewDiff) -> None:
         console.print("no criterion changed status")
         return
     counts = ", ".join(
-        f"{len(diff.of_kind(kind))} {_KIND_LABEL[kind][0]}"
-        for kind in ChangeKind
-        if diff.of_kind(kind)
+        f"{len(diff.of_kind(kind))} {_KIND_LABEL[kind][0]}" for kind in ChangeKind if diff.of_kind(kind)
     )
     table = Table(title=f"Changes: {counts}", title_justify="left")
     for name in ("change", "criterion", "tier", "before", "now", "title"):

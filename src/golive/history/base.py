@@ -210,9 +210,7 @@ class HistoryStore(Protocol):
         """The full review stored under ``review_id``."""
         ...
 
-    def latest(
-        self, service: str, environment: str, *, include_partial: bool = False
-    ) -> Review | None:
+    def latest(self, service: str, environment: str, *, include_partial: bool = False) -> Review | None:
         """The newest review (complete only, unless ``include_partial``), if any."""
         ...
 

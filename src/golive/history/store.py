@@ -111,6 +111,7 @@ reviews_table = Table(
     Column("report_json", Text, nullable=False),
     Index("ix_reviews_service_env_started", "service", "environment", "started_at"),
 )
+"""One row per stored review, with its full JSON in ``report_json``."""
 
 criterion_results_table = Table(
     "criterion_results",
@@ -132,6 +133,7 @@ criterion_results_table = Table(
     Column("summary", Text, nullable=False),
     Column("duration_s", Float, nullable=False),
 )
+"""One row per criterion of a stored review: what history and diffs query."""
 
 signoffs_table = Table(
     "signoffs",
@@ -148,6 +150,7 @@ signoffs_table = Table(
     Column("created_at", _UtcDateTime, nullable=False),
     Index("ix_signoffs_service_env", "service", "environment"),
 )
+"""Sign-offs by people, for the sign-off feature."""
 
 deploys_table = Table(
     "deploys",
@@ -164,6 +167,7 @@ deploys_table = Table(
     Column("report_json", Text, nullable=False, default="{}"),
     Index("ix_deploys_service_env", "service", "environment"),
 )
+"""Recorded deploys, for the deploy feature."""
 
 locks_table = Table(
     "locks",
@@ -173,6 +177,7 @@ locks_table = Table(
     Column("acquired_at", _UtcDateTime, nullable=False),
     Column("expires_at", _UtcDateTime, nullable=False),
 )
+"""Named locks with a holder and an expiry (see :meth:`SqlStore.acquire_lock`)."""
 
 _PASSWORD_IN_URL = re.compile(r"(://[^:/@]*:)[^@]*@")
 
@@ -368,9 +373,7 @@ class SqlStore:
     def targets(self) -> list[tuple[str, str]]:
         """Every (service, environment) pair with at least one stored review, sorted."""
         t = reviews_table
-        query = (
-            select(t.c.service, t.c.environment).distinct().order_by(t.c.service, t.c.environment)
-        )
+        query = select(t.c.service, t.c.environment).distinct().order_by(t.c.service, t.c.environment)
         with self._errors("list services"), self._engine.connect() as conn:
             return [(row.service, row.environment) for row in conn.execute(query).all()]
 
@@ -384,13 +387,9 @@ class SqlStore:
         try:
             return from_jsonable(Review, json.loads(text))
         except (ValueError, KeyError, TypeError) as e:
-            raise HistoryError(
-                f"history store {self.url}: review #{review_id} is corrupt: {e}"
-            ) from e
+            raise HistoryError(f"history store {self.url}: review #{review_id} is corrupt: {e}") from e
 
-    def latest(
-        self, service: str, environment: str, *, include_partial: bool = False
-    ) -> Review | None:
+    def latest(self, service: str, environment: str, *, include_partial: bool = False) -> Review | None:
         """The newest review of a service in an environment, or ``None``.
 
         Partial and interrupted reviews are skipped unless ``include_partial``.
@@ -402,9 +401,7 @@ class SqlStore:
         self, service: str, environment: str, *, count: int, include_partial: bool
     ) -> list[ReviewSummary]:
         t = reviews_table
-        query = select(*_SUMMARY_COLUMNS).where(
-            t.c.service == service, t.c.environment == environment
-        )
+        query = select(*_SUMMARY_COLUMNS).where(t.c.service == service, t.c.environment == environment)
         if not include_partial:
             query = query.where(t.c.partial.is_(False), t.c.interrupted.is_(False))
         query = query.order_by(t.c.started_at.desc(), t.c.id.desc()).limit(count)
@@ -417,13 +414,11 @@ class SqlStore:
         current = latest[0] if latest else None
         previous = latest[1] if len(latest) > 1 else None
         if current is None or previous is None:
-            return ReviewDiff(
-                service=service, environment=environment, previous=previous, current=current
-            )
+            return ReviewDiff(service=service, environment=environment, previous=previous, current=current)
         c = criterion_results_table
-        query = select(
-            c.c.review_id, c.c.criterion_id, c.c.title, c.c.tier, c.c.status, c.c.waived
-        ).where(c.c.review_id.in_([previous.id, current.id]))
+        query = select(c.c.review_id, c.c.criterion_id, c.c.title, c.c.tier, c.c.status, c.c.waived).where(
+            c.c.review_id.in_([previous.id, current.id])
+        )
         with self._errors("compare reviews"), self._engine.connect() as conn:
             rows = conn.execute(query).all()
         old = {r.criterion_id: r for r in rows if r.review_id == previous.id}
@@ -462,9 +457,7 @@ class SqlStore:
                 try:
                     with self._engine.begin() as conn:
                         conn.execute(
-                            insert(t).values(
-                                name=name, holder=holder, acquired_at=now, expires_at=expires
-                            )
+                            insert(t).values(name=name, holder=holder, acquired_at=now, expires_at=expires)
                         )
                     return True
                 except IntegrityError:
