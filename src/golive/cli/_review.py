@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -17,6 +18,17 @@ from golive.results import Review, Tier
 from golive.spec import SpecLoader
 
 DEFAULT_FORMATS = ("markdown", "json", "junit", "html")
+
+
+def review_environ() -> dict[str, str]:
+    """The variables checks and the stack see: the process env plus ``GOLIVE_PYTHON``.
+
+    ``GOLIVE_PYTHON`` is the interpreter running golive, so a spec can start Python tools
+    installed beside golive (``[${GOLIVE_PYTHON}, -m, storefront, serve]``) whatever PATH is.
+    """
+    environ = dict(os.environ)
+    environ.setdefault("GOLIVE_PYTHON", sys.executable)
+    return environ
 
 
 def run_review(
@@ -34,7 +46,7 @@ def run_review(
     allow_destructive: bool,
 ) -> Review:
     """Run a whole review as the CLI does; returns the finished review."""
-    from golive.reporters.base import get_reporter, write_reports
+    from golive.reporters.base import ReporterError, get_reporter, write_reports
     from golive.reporters.terminal import print_scorecard
 
     registry = CheckRegistry.default()
@@ -43,7 +55,10 @@ def run_review(
         raise UsageError(f"unknown environment {env!r}; the spec defines: {', '.join(spec.environments)}")
     chosen = tuple(formats) or DEFAULT_FORMATS
     for name in chosen:
-        get_reporter(name)  # fail fast on a typo, before anything runs
+        try:
+            get_reporter(name)  # fail fast on a typo, before anything runs
+        except ReporterError as exc:
+            raise UsageError(str(exc)) from None
     out_dir = output or spec.root / ".golive" / "reports"
     env_name, environment = spec.environment(env)
     options = ReviewOptions(
@@ -52,7 +67,7 @@ def run_review(
         tier=tier,
         jobs=jobs or ReviewOptions().jobs,
         artifacts_dir=out_dir / "artifacts",
-        environ=dict(os.environ),
+        environ=review_environ(),
         extra={"allow_destructive": allow_destructive},
     )
     runner = Runner(spec, registry, options)  # validates the selection before starting anything

@@ -24,8 +24,11 @@ from golive.errors import EnvironmentSetupError
 from golive.spec.models import CommandLine, Environment
 
 
-def _argv(command: CommandLine) -> tuple[str, ...]:
-    return build_argv(command, shell=isinstance(command, str))
+def _argv(command: CommandLine, environ: Mapping[str, str]) -> tuple[str, ...]:
+    """argv for up/down with ``${VAR}`` references resolved (a string runs in a shell)."""
+    if isinstance(command, str):
+        return build_argv(_interpolate.resolve(command, environ), shell=True)
+    return build_argv([_interpolate.resolve(a, environ) for a in command], shell=False)
 
 
 class LocalStack:
@@ -81,7 +84,10 @@ class LocalStack:
             raise EnvironmentSetupError(f"cannot start the stack: {exc}") from exc
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        argv = _argv(env.up)
+        try:
+            argv = _argv(env.up, self.environ)
+        except _interpolate.MissingVariableError as exc:
+            raise EnvironmentSetupError(f"cannot start the stack: {exc}") from exc
         self._emit("up", f"starting: {' '.join(argv)}")
         self._proc = await asyncio.create_subprocess_exec(
             *argv,
@@ -132,9 +138,9 @@ class LocalStack:
         env = self.environment
         if env.down is not None and self._proc is not None:
             self._emit("down", "running down")
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, _interpolate.MissingVariableError):
                 result = await run_process(
-                    list(_argv(env.down)), cwd=self.workdir, env=self._env(), timeout=60
+                    list(_argv(env.down, self.environ)), cwd=self.workdir, env=self._env(), timeout=60
                 )
                 if result.returncode != 0:
                     self._emit("down", f"`down` exited with {result.returncode}: {result.stderr[-500:]}")

@@ -8,6 +8,7 @@ what is running and still produces a (partial, interrupted) review.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import difflib
 import logging
 import os
@@ -34,7 +35,7 @@ from golive.engine.events import (
     ReviewStarted,
 )
 from golive.errors import GoliveError, UsageError
-from golive.results import CheckResult, Outcome, Review, Status, Tier, WaiverRecord
+from golive.results import CheckResult, Decision, Outcome, Review, Status, Tier, WaiverRecord
 from golive.scoring import score
 from golive.spec.models import Criterion, Spec
 
@@ -198,8 +199,11 @@ class Runner:
             )
             results.append(result)
             self._emit(CheckFinished(result=result))
+        scorecard = score(results, self.spec.tiers)
         if interrupted:
             warnings.append("the review was interrupted; unfinished criteria count as not passed")
+            # Missing evidence never supports GO, whatever the finished part scored.
+            scorecard = dataclasses.replace(scorecard, decision=Decision.NO_GO)
         review = Review(
             service=self.spec.service.name,
             environment=self.env_name,
@@ -207,7 +211,7 @@ class Runner:
             started_at=started,
             finished_at=datetime.now(UTC),
             results=tuple(results),
-            scorecard=score(results, self.spec.tiers),
+            scorecard=scorecard,
             waivers=tuple(waiver_records),
             warnings=tuple(warnings),
             partial=self.partial or interrupted,
