@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     nats_stream: str = "STOREFRONT"
     nats_subject_prefix: str = "storefront.events"
     nats_durable: str = "storefront-consumers"
+    nats_ack_wait_seconds: float = Field(default=30.0, gt=0)
     outbox_poll_interval_seconds: float = Field(default=0.5, gt=0)
     outbox_batch_size: int = Field(default=100, ge=1)
     outbox_max_backoff_seconds: float = Field(default=60.0, gt=0)
@@ -66,6 +67,7 @@ class Settings(BaseSettings):
     rate_limit_user: str = "300/minute"
     rate_limit_login: str = "10/minute"
     redis_url: str | None = None
+    rate_limit_key_prefix: str = "storefront_rl"
     cors_allow_origins: str = ""
     hsts_max_age_seconds: int = 63072000
     max_body_bytes: int = Field(default=1_048_576, ge=1024)

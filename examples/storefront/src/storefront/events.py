@@ -200,6 +200,7 @@ class NatsTransport:
         self._stream = settings.nats_stream
         self._prefix = settings.nats_subject_prefix
         self._durable = settings.nats_durable
+        self._ack_wait = settings.nats_ack_wait_seconds
         self._nc: Any = None
         self._js: Any = None
         self._task: asyncio.Task[None] | None = None
@@ -229,9 +230,14 @@ class NatsTransport:
 
     async def _consume(self, handler: Handler) -> None:
         from nats.errors import TimeoutError as NatsTimeout
+        from nats.js.api import ConsumerConfig
 
+        # Unacknowledged messages (an instance died mid-handling) come back after ack_wait.
         sub = await self._js.pull_subscribe(
-            f"{self._prefix}.>", durable=self._durable, stream=self._stream
+            f"{self._prefix}.>",
+            durable=self._durable,
+            stream=self._stream,
+            config=ConsumerConfig(ack_wait=self._ack_wait, max_deliver=-1),
         )
         while not self._stopping.is_set():
             try:

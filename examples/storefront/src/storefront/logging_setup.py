@@ -31,7 +31,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        rid = request_id_var.get()
+        rid = getattr(record, "request_id", None) or request_id_var.get()
         if rid:
             payload["request_id"] = rid
         for key, value in vars(record).items():

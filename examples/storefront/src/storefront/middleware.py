@@ -116,6 +116,7 @@ class RequestContextMiddleware:
                 access_log.info(
                     "request",
                     extra={
+                        "request_id": rid,
                         "method": method,
                         "path": path,  # no query string: it could carry secrets
                         "route": route,

@@ -40,7 +40,7 @@ class RateLimiter:
         if settings.redis_url:
             uri = settings.redis_url.replace("redis://", "async+redis://", 1)
             self.storage: Storage = storage_from_string(
-                uri, implementation="redispy", key_prefix="storefront_rl"
+                uri, implementation="redispy", key_prefix=settings.rate_limit_key_prefix
             )
         else:
             self.storage = MemoryStorage()

@@ -56,6 +56,9 @@ Claims = Annotated[AccessClaims, Depends(get_claims)]
 def get_current_user(request: Request, db: Db, claims: Claims) -> User:
     """The authenticated user, provided its session is still live."""
     user = load_principal(db, claims)
+    # End the read transaction now: on SQLite every transaction holds the write lock
+    # (BEGIN IMMEDIATE), and handlers may open their own sessions while this one lives.
+    db.commit()
     request.state.user_id = user.id
     return user
 
