@@ -11,6 +11,9 @@ from tests.fixtures import httpserver
 from tests.fixtures.review import review  # noqa: F401  (shared fixture)
 from tests.fixtures.servers import Server, storefront
 
+# Test data lives in fixtures/, including sample test suites that checks run: never collect it.
+collect_ignore = ["fixtures"]
+
 
 @pytest.fixture(scope="module")
 def storefront_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:

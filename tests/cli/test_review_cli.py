@@ -136,7 +136,14 @@ def test_sigint_mid_run_leaves_valid_partial_report(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        time.sleep(2.0)
+        # Interrupt once the review is demonstrably running (the quick check reported).
+        deadline = time.monotonic() + 60
+        assert proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if "quick" in line or not line:
+                break
+        time.sleep(0.3)
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=30)
     finally:
