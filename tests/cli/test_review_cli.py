@@ -189,3 +189,32 @@ def test_up_that_never_gets_healthy_is_reported(tmp_path: Path) -> None:
     proc = golive("review", str(tmp_path), "--no-history")
     assert proc.returncode == 3
     assert "not healthy within 1s" in proc.stderr and "starting" in proc.stderr
+
+
+@pytest.mark.postgres
+def test_review_history_in_postgresql(tmp_path: Path) -> None:
+    import uuid
+
+    import psycopg
+
+    name = f"golive_cli_{uuid.uuid4().hex[:10]}"
+    admin = "postgresql://postgres@127.0.0.1:5432/test"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = f"postgresql://postgres@127.0.0.1:5432/{name}"
+        write(tmp_path, [crit("a", {"type": "command", "command": ["true"]})])
+        for _ in range(2):
+            proc = golive("review", str(tmp_path), "--store", url, "-f", "json", "-o", str(tmp_path / "o"))
+            assert proc.returncode == 0, proc.stderr
+        hist = golive("history", str(tmp_path), "--store", url)
+        assert hist.returncode == 0 and hist.stdout.count("GO") >= 2
+        diff = golive("diff", str(tmp_path), "--store", url)
+        assert diff.returncode == 0, diff.stderr
+        assert not (tmp_path / ".golive" / "history.db").exists()
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+            )
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
