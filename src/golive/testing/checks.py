@@ -1,0 +1,11 @@
+"""The testing family's check types, registered through ``CHECK_TYPES``."""
+
+from __future__ import annotations
+
+from golive.checks.base import Check
+from golive.testing.coverage import CoverageCheck
+from golive.testing.suite import SuiteCheck
+
+CHECK_TYPES: list[type[Check]] = [SuiteCheck, CoverageCheck]
+
+__all__ = ["CHECK_TYPES", "CoverageCheck", "SuiteCheck"]

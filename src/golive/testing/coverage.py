@@ -1,0 +1,163 @@
+"""``tests.coverage``: line and branch coverage from a Cobertura report, against thresholds."""
+
+from __future__ import annotations
+
+import math
+import shlex
+import time
+from typing import ClassVar
+
+from pydantic import Field, model_validator
+
+from golive.checks._common import excerpt, redact
+from golive.checks.base import CheckContext, CheckError, Params
+from golive.results import Evidence, Measurement, Outcome, Status
+from golive.spec._duration import Duration, format_duration
+from golive.testing._cobertura import Totals, read_cobertura
+from golive.testing._util import resolve_command
+from golive.testing.base import TestingError
+
+
+class PackageTarget(Params):
+    """A critical package with its own thresholds."""
+
+    name: str = Field(min_length=1, description="Package (shop.services) or path (shop/services).")
+    min_line: float | None = Field(default=None, ge=0, le=100)
+    min_branch: float | None = Field(default=None, ge=0, le=100)
+
+
+class CoverageParams(Params):
+    """Params of the ``tests.coverage`` check."""
+
+    report: str = Field(default="coverage.xml", description="Cobertura XML, relative to the spec.")
+    command: list[str] | str | None = Field(
+        default=None,
+        description="Optional command that writes the report first (e.g. coverage xml).",
+    )
+    shell: bool = False
+    min_line: float = Field(default=80.0, ge=0, le=100, description="Overall line coverage, %.")
+    min_branch: float | None = Field(default=None, ge=0, le=100, description="Branch coverage, %.")
+    packages: list[PackageTarget] = Field(
+        default_factory=list,
+        description="Critical packages; thresholds default to the overall ones.",
+    )
+    max_age: Duration | None = Field(
+        default=None, description="Fail when the report is older than this (a stale report)."
+    )
+
+    @model_validator(mode="after")
+    def _shell_needs_string(self) -> CoverageParams:
+        if isinstance(self.command, str) and not self.shell:
+            raise ValueError("a string command runs through a shell: set shell: true")
+        return self
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{math.floor(value * 100) / 100:g}%"
+
+
+class CoverageCheck:
+    """Compare Cobertura line/branch coverage with thresholds, overall and per package."""
+
+    name: ClassVar[str] = "tests.coverage"
+    description: ClassVar[str] = (
+        "Line/branch coverage from Cobertura XML vs thresholds, overall and for critical packages."
+    )
+    Params: ClassVar[type[CoverageParams]] = CoverageParams
+
+    async def run(self, params: CoverageParams, ctx: CheckContext) -> Outcome:
+        """Optionally produce the report, then read and judge it."""
+        path = ctx.path(params.report)
+        reproducer = f"coverage report  # or open {shlex.quote(str(path))}"
+        if params.command is not None:
+            command = resolve_command(ctx, params.command)
+            result = await ctx.run(command, shell=params.shell, cwd=ctx.workdir)
+            reproducer = redact(f"cd {shlex.quote(str(ctx.workdir))} && {result.command_line}")
+            if result.timed_out or result.returncode != 0:
+                return Outcome(
+                    status=Status.ERROR,
+                    summary=f"coverage command failed (exit {result.returncode})",
+                    evidence=Evidence(excerpt=excerpt(result.stdout + "\n" + result.stderr)),
+                    reproducer=reproducer,
+                )
+        if not path.is_file():
+            raise CheckError(
+                f"coverage report {path} not found (run the tests with coverage first)"
+            )
+        try:
+            report = read_cobertura(path)
+        except TestingError as exc:
+            raise CheckError(str(exc)) from exc
+        problems: list[str] = []
+        measurements: list[Measurement] = []
+        lines: list[str] = []
+
+        def judge(label: str, totals: Totals, min_line: float, min_branch: float | None) -> None:
+            line, branch = totals.line_rate, totals.branch_rate
+            prefix = "" if label == "overall" else f"{label} "
+            measurements.append(
+                Measurement(
+                    name=f"{prefix}line_coverage".strip(),
+                    value=round(line or 0.0, 2),
+                    unit="%",
+                    target=f">= {min_line:g}",
+                )
+            )
+            if min_branch is not None or branch is not None:
+                measurements.append(
+                    Measurement(
+                        name=f"{prefix}branch_coverage".strip(),
+                        value=round(branch or 0.0, 2),
+                        unit="%",
+                        target=f">= {min_branch:g}" if min_branch is not None else None,
+                    )
+                )
+            lines.append(
+                f"{label}: lines {totals.lines_covered}/{totals.lines_valid} ({_fmt(line)}), "
+                f"branches {totals.branches_covered}/{totals.branches_valid} ({_fmt(branch)})"
+            )
+            if totals.lines_valid == 0:
+                problems.append(f"{label}: no lines in the report")
+            elif line is not None and line < min_line:
+                problems.append(f"{label} line coverage {_fmt(line)} < {min_line:g}%")
+            if min_branch is not None:
+                if branch is None:
+                    problems.append(
+                        f"{label}: the report has no branch data (run with --cov-branch)"
+                    )
+                elif branch < min_branch:
+                    problems.append(f"{label} branch coverage {_fmt(branch)} < {min_branch:g}%")
+
+        judge("overall", report.totals, params.min_line, params.min_branch)
+        for pkg in params.packages:
+            judge(
+                pkg.name,
+                report.select(pkg.name),
+                pkg.min_line if pkg.min_line is not None else params.min_line,
+                pkg.min_branch if pkg.min_branch is not None else params.min_branch,
+            )
+        if params.max_age is not None:
+            written = (report.timestamp_ms / 1000) if report.timestamp_ms else path.stat().st_mtime
+            age = max(0.0, time.time() - written)
+            measurements.append(
+                Measurement(
+                    name="report_age",
+                    value=round(age, 1),
+                    unit="s",
+                    target=f"<= {params.max_age:g}",
+                )
+            )
+            if age > params.max_age:
+                problems.append(
+                    f"report is {format_duration(age)} old (max {format_duration(params.max_age)})"
+                )
+        measured = "; ".join(lines)
+        return Outcome(
+            status=Status.FAIL if problems else Status.PASS,
+            summary=(
+                "; ".join(problems) if problems else f"coverage meets thresholds - {lines[0]}"
+            ),
+            measurements=tuple(measurements),
+            evidence=Evidence(excerpt=measured, artifacts=(str(path),)),
+            reproducer=reproducer,
+        )

@@ -1,0 +1,351 @@
+"""``tests.suite``: run a test suite, read its JUnit XML and judge it.
+
+Works with any runner that writes JUnit XML. For pytest golive adds ``--junitxml`` and
+its small ``golive_pytest_props`` plugin, which records each test's markers in the XML so
+that ``critical_marker: critical`` selects ``@pytest.mark.critical`` tests. Failed tests
+are re-run ``retries`` times (pytest: only the failed ones, via ``--lf``); a test that
+passes only on a re-run is reported as flaky.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from pydantic import Field, model_validator
+
+from golive._process import ProcessResult
+from golive.checks._common import excerpt, redact
+from golive.checks.base import CheckContext, Params
+from golive.results import Evidence, Measurement, Outcome, Status
+from golive.spec._duration import Duration, format_duration
+from golive.testing._junit import TestCaseResult, Verdict, is_critical, read_junit
+from golive.testing._util import append_args, check_regex, pct, resolve_command
+
+PLUGIN_DIR = Path(__file__).resolve().parent / "_pytest_plugin"
+PLUGIN = "golive_pytest_props"
+_PYTEST_STRING = re.compile(r"(^|[\s/;&|(])(py\.test|pytest)(\s|$)")
+
+
+class SuiteParams(Params):
+    """Params of the ``tests.suite`` check."""
+
+    command: list[str] | str = Field(
+        description="Test command: an argv list, or a string with shell: true."
+    )
+    shell: bool = Field(default=False, description="Run the string through /bin/sh -c.")
+    cwd: str | None = Field(default=None, description="Working directory, relative to the spec.")
+    env: dict[str, str] = Field(
+        default_factory=dict, description="Extra environment; ${VAR} allowed."
+    )
+    runner: Literal["auto", "pytest", "other"] = Field(
+        default="auto",
+        description="pytest: golive adds --junitxml and its marker plugin; auto detects pytest.",
+    )
+    junit: str | None = Field(
+        default=None,
+        description="JUnit XML file or glob the command writes (relative to cwd); "
+        "not needed for pytest.",
+    )
+    critical_marker: str | None = Field(
+        default=None,
+        description="Marker/tag of critical tests (pytest marker, or a 'tags' property).",
+    )
+    critical_pattern: str | None = Field(
+        default=None, description="Regex on 'classname::name' selecting critical tests."
+    )
+    min_tests: int = Field(default=1, ge=0, description="Fewest tests the suite must run.")
+    min_critical: int | None = Field(
+        default=None, ge=0, description="Fewest critical tests [default: 1 when a selector is set]."
+    )
+    min_pass_rate: float = Field(
+        default=100.0, ge=0, le=100, description="Percent of non-skipped tests that must pass."
+    )
+    allow_skipped_critical: bool = Field(
+        default=False, description="Tolerate skipped critical tests."
+    )
+    max_duration: Duration | None = Field(default=None, description="Wall-clock budget of the run.")
+    retries: int = Field(
+        default=0, ge=0, le=5, description="Re-runs of failed tests (flaky detection)."
+    )
+    fail_on_flaky: bool = Field(default=False, description="Fail when a test passed only on retry.")
+    expect_exit: int | None = Field(
+        default=None,
+        description="Also require this exit code of the first run (default: judge by JUnit).",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SuiteParams:
+        if isinstance(self.command, str) and not self.shell:
+            raise ValueError(
+                "a string command runs through a shell: set shell: true or write an argv list"
+            )
+        if isinstance(self.command, list) and not self.command:
+            raise ValueError("command must not be empty")
+        check_regex(self.critical_pattern)
+        pytest = self.runner == "pytest" or (self.runner == "auto" and is_pytest(self.command))
+        if not pytest and self.junit is None:
+            raise ValueError(
+                "junit is required for runners other than pytest: where does the XML go?"
+            )
+        return self
+
+
+def is_pytest(command: str | list[str]) -> bool:
+    """True when the command runs pytest (``pytest``, ``py.test``, ``python -m pytest``)."""
+    if isinstance(command, str):
+        return bool(_PYTEST_STRING.search(command))
+    names = [os.path.basename(a) for a in command]
+    if names and names[0] in ("pytest", "py.test"):
+        return True
+    return any(names[i] == "-m" and names[i + 1] == "pytest" for i in range(len(names) - 1))
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Run:
+    process: ProcessResult
+    cases: tuple[TestCaseResult, ...]
+    files: tuple[Path, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SuiteVerdict:
+    """Merged view of the first run and its retries."""
+
+    cases: tuple[TestCaseResult, ...]
+    flaky: tuple[TestCaseResult, ...]
+
+
+def merge_retries(
+    first: tuple[TestCaseResult, ...], retries: list[tuple[TestCaseResult, ...]]
+) -> SuiteVerdict:
+    """Final results: a failed test that passed in any retry counts as passed and flaky."""
+    passed_later = {c.id for run in retries for c in run if c.verdict is Verdict.PASSED}
+    final: list[TestCaseResult] = []
+    flaky: list[TestCaseResult] = []
+    for case in first:
+        if case.verdict in (Verdict.FAILED, Verdict.ERROR) and case.id in passed_later:
+            flaky.append(case)
+            final.append(
+                TestCaseResult(
+                    classname=case.classname,
+                    name=case.name,
+                    verdict=Verdict.PASSED,
+                    time_s=case.time_s,
+                    message=f"flaky: passed on retry after: {case.message}",
+                    markers=case.markers,
+                    rerun_arg=case.rerun_arg,
+                )
+            )
+        else:
+            final.append(case)
+    return SuiteVerdict(cases=tuple(final), flaky=tuple(flaky))
+
+
+class SuiteCheck:
+    """Run a test suite and judge pass rate, critical tests, size, skips, time and flakiness."""
+
+    name: ClassVar[str] = "tests.suite"
+    description: ClassVar[str] = (
+        "Run a test suite (JUnit XML): pass rate, 100% of critical tests, size, time, flaky tests."
+    )
+    Params: ClassVar[type[SuiteParams]] = SuiteParams
+
+    async def run(self, params: SuiteParams, ctx: CheckContext) -> Outcome:
+        """Run the suite (and retries), then judge the merged JUnit results."""
+        command = resolve_command(ctx, params.command)
+        cwd = ctx.path(params.cwd) if params.cwd else ctx.workdir
+        pytest = params.runner == "pytest" or (params.runner == "auto" and is_pytest(command))
+        env = {k: ctx.resolve(v) for k, v in params.env.items()}
+        if pytest:
+            inherited = env.get("PYTHONPATH", os.environ.get("PYTHONPATH", ""))
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PLUGIN_DIR), inherited) if p)
+        ctx.artifacts_dir.mkdir(parents=True, exist_ok=True)
+        # Finish a little before the engine's own timeout so the report says what ran.
+        deadline = time.monotonic() + max(1.0, ctx.timeout - 2.0)
+
+        async def attempt(n: int, args: list[str]) -> _Run:
+            if pytest:
+                junit = ctx.artifacts_dir / f"junit-{n}.xml"
+                junit.unlink(missing_ok=True)
+                argv = append_args(command, [*args, f"--junitxml={junit}", "-p", PLUGIN])
+            else:
+                argv = append_args(command, args)
+            started = time.time()
+            remaining = max(1.0, deadline - time.monotonic())
+            proc = await ctx.run(argv, shell=params.shell, cwd=cwd, env=env, timeout=remaining)
+            log = ctx.artifacts_dir / f"output-{n}.log"
+            log.write_text(redact(proc.stdout + ("\n" + proc.stderr if proc.stderr else "")))
+            if pytest:
+                files: tuple[Path, ...] = (junit,) if junit.exists() else ()
+            else:
+                files = _fresh_reports(cwd, str(params.junit), started)
+            cases = read_junit(files) if files and not proc.timed_out else ()
+            return _Run(process=proc, cases=cases, files=(*files, log))
+
+        first = await attempt(0, [])
+        reproducer = redact(f"cd {shlex.quote(str(cwd))} && {first.process.command_line}")
+        artifacts = [str(p) for p in first.files]
+        output = first.process.stdout + (
+            "\n" + first.process.stderr if first.process.stderr else ""
+        )
+        if first.process.timed_out:
+            return Outcome(
+                status=Status.ERROR,
+                summary=f"test run did not finish within {ctx.timeout:g}s; "
+                "its process group was killed",
+                measurements=(
+                    Measurement(
+                        name="duration", value=round(first.process.duration_s, 3), unit="s"
+                    ),
+                ),
+                evidence=Evidence(excerpt=excerpt(output), artifacts=tuple(artifacts)),
+                reproducer=reproducer,
+            )
+        if not first.files[:-1]:
+            return Outcome(
+                status=Status.ERROR,
+                summary=f"the test command (exit {first.process.returncode}) wrote no JUnit XML"
+                + (f" at {params.junit}" if params.junit else ""),
+                evidence=Evidence(excerpt=excerpt(output), artifacts=tuple(artifacts)),
+                reproducer=reproducer,
+            )
+        retry_runs: list[tuple[TestCaseResult, ...]] = []
+        failing = {c.id for c in first.cases if c.verdict in (Verdict.FAILED, Verdict.ERROR)}
+        for n in range(1, params.retries + 1):
+            if not failing or time.monotonic() >= deadline:
+                break
+            again = await attempt(
+                n, ["--lf", "--last-failed-no-failures", "none"] if pytest else []
+            )
+            artifacts.extend(str(p) for p in again.files)
+            retry_runs.append(again.cases)
+            failing -= {c.id for c in again.cases if c.verdict is Verdict.PASSED}
+        verdict = merge_retries(first.cases, retry_runs)
+        return judge(params, verdict, first.process, reproducer, tuple(artifacts), output)
+
+
+def _fresh_reports(cwd: Path, pattern: str, since: float) -> tuple[Path, ...]:
+    """Report files matching ``pattern`` written by this run (older ones are stale)."""
+    base = Path(pattern)
+    if base.is_absolute():
+        matches = sorted(Path(base.anchor).glob(str(base.relative_to(base.anchor))))
+    else:
+        matches = sorted(cwd.glob(pattern))
+    return tuple(p for p in matches if p.is_file() and p.stat().st_mtime >= since - 1.0)
+
+
+def _line(case: TestCaseResult) -> str:
+    first = (case.message.splitlines() or [""])[0][:300]
+    return f"{case.verdict.value.upper()} {case.id}" + (f" - {first}" if first else "")
+
+
+def judge(
+    params: SuiteParams,
+    verdict: SuiteVerdict,
+    process: ProcessResult,
+    reproducer: str,
+    artifacts: tuple[str, ...],
+    output: str,
+) -> Outcome:
+    """Compare merged results with the params' requirements."""
+    pattern = re.compile(params.critical_pattern) if params.critical_pattern else None
+    selector = params.critical_marker is not None or pattern is not None
+    cases = verdict.cases
+    ran = [c for c in cases if c.verdict is not Verdict.SKIPPED]
+    passed = [c for c in ran if c.verdict is Verdict.PASSED]
+    failed = [c for c in ran if c.verdict is not Verdict.PASSED]
+    skipped = [c for c in cases if c.verdict is Verdict.SKIPPED]
+    critical = (
+        [c for c in cases if is_critical(c, params.critical_marker, pattern)] if selector else []
+    )
+    crit_failed = [c for c in critical if c.verdict in (Verdict.FAILED, Verdict.ERROR)]
+    crit_skipped = [c for c in critical if c.verdict is Verdict.SKIPPED]
+    crit_passed = [c for c in critical if c.verdict is Verdict.PASSED]
+    rate = pct(len(passed), len(ran))
+    min_critical = (
+        params.min_critical if params.min_critical is not None else (1 if selector else 0)
+    )
+    problems: list[str] = []
+    if len(cases) < params.min_tests:
+        problems.append(f"{len(cases)} tests, at least {params.min_tests} required")
+    if rate < params.min_pass_rate:
+        problems.append(f"pass rate {rate:g}% < {params.min_pass_rate:g}% ({len(failed)} failed)")
+    if selector and len(critical) < min_critical:
+        what = (
+            f"marker {params.critical_marker!r}"
+            if params.critical_marker
+            else f"/{params.critical_pattern}/"
+        )
+        problems.append(
+            f"{len(critical)} critical tests ({what}), at least {min_critical} required"
+        )
+    if crit_failed:
+        problems.append(f"{len(crit_failed)} of {len(critical)} critical tests failed")
+    if crit_skipped and not params.allow_skipped_critical:
+        problems.append(f"{len(crit_skipped)} critical tests skipped")
+    if params.max_duration is not None and process.duration_s > params.max_duration:
+        took, budget = format_duration(process.duration_s), format_duration(params.max_duration)
+        problems.append(f"took {took} > budget {budget}")
+    if verdict.flaky and params.fail_on_flaky:
+        problems.append(f"{len(verdict.flaky)} flaky tests (passed only on retry)")
+    if params.expect_exit is not None and process.returncode != params.expect_exit:
+        problems.append(f"exit code {process.returncode}, expected {params.expect_exit}")
+
+    measurements = [
+        Measurement(name="tests", value=len(cases), target=f">= {params.min_tests}"),
+        Measurement(name="passed", value=len(passed)),
+        Measurement(name="failed", value=len(failed)),
+        Measurement(name="skipped", value=len(skipped)),
+        Measurement(name="pass_rate", value=rate, unit="%", target=f">= {params.min_pass_rate:g}"),
+    ]
+    if selector:
+        measurements += [
+            Measurement(name="critical", value=len(critical), target=f">= {min_critical}"),
+            Measurement(
+                name="critical_pass_rate",
+                value=pct(len(crit_passed), len(critical)) if critical else 0.0,
+                unit="%",
+                target="100",
+            ),
+        ]
+    if params.retries:
+        measurements.append(Measurement(name="flaky", value=len(verdict.flaky)))
+    measurements.append(
+        Measurement(
+            name="duration",
+            value=round(process.duration_s, 3),
+            unit="s",
+            target=f"<= {params.max_duration:g}" if params.max_duration is not None else None,
+        )
+    )
+    lines = [_line(c) for c in failed]
+    lines += [
+        f"FLAKY {c.id} - failed first: {(c.message.splitlines() or [''])[0][:200]}"
+        for c in verdict.flaky
+    ]
+    lines += [f"SKIPPED (critical) {c.id} - {c.message[:200]}" for c in crit_skipped]
+    rerun = [c.rerun_arg for c in failed if c.rerun_arg]
+    text = "\n".join(lines)
+    if rerun:
+        text += "\n\nre-run the failures: pytest " + " ".join(shlex.quote(a) for a in rerun[:20])
+    details = "\n\n".join(f"--- {c.id}\n{c.details[:1500]}" for c in failed[:5] if c.details)
+    evidence_text = "\n\n".join(t for t in (text, details) if t) or output
+    crit_text = f", critical {len(crit_passed)}/{len(critical)}" if selector else ""
+    flaky_text = f", {len(verdict.flaky)} flaky" if verdict.flaky else ""
+    measured = (
+        f"{len(passed)}/{len(ran)} passed ({rate:g}%){crit_text}, {len(skipped)} skipped"
+        f"{flaky_text} in {format_duration(process.duration_s)}"
+    )
+    return Outcome(
+        status=Status.FAIL if problems else Status.PASS,
+        summary=("; ".join(problems) + f" - {measured}") if problems else measured,
+        measurements=tuple(measurements),
+        evidence=Evidence(excerpt=excerpt(evidence_text, 6000), artifacts=artifacts),
+        reproducer=reproducer,
+    )
