@@ -34,7 +34,11 @@ __all__ = [
 ]
 
 _RULE_FILE = re.compile(r"\.(ya?ml|rules)$", re.I)
-_COMMAND_KEYS = frozenset({"command", "commands", "cmd", "run", "script", "exec", "argv"})
+_COMMAND_KEYS = frozenset(
+    {"command", "commands", "cmd", "run", "script", "exec", "argv", "deploy", "rollback", "status"}
+)
+DEPLOY_FILENAME = "deploy.yaml"
+"""Where the deploy family keeps its ``deploy:`` section until the spec model has one."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -184,19 +188,47 @@ def _commands(value: Any, in_rollback: bool, out: dict[bool, list[str]], key: st
                 out[in_rollback].append(line.strip())
 
 
-def deploy_commands(raw_spec: Mapping[str, Any], files: Sequence[Path] = ()) -> DeployCommands | None:
-    """The deploy configuration: the spec's ``deploy:`` section and/or deploy files.
+def _kubernetes(section: Mapping[str, Any]) -> list[str]:
+    driver = section.get("driver")
+    if not isinstance(driver, Mapping) or driver.get("type") != "kubernetes":
+        return []
+    kubectl = str(driver.get("kubectl", "kubectl"))
+    name = f"deployment/{driver.get('deployment', '')}"
+    ns = f"-n {driver.get('namespace', 'default')}"
+    return [
+        f"{kubectl} {ns} set image {name} {driver.get('container', '')}=IMAGE",
+        f"{kubectl} {ns} rollout status {name}",
+        f"{kubectl} {ns} rollout undo {name}",
+    ]
 
-    None when there is neither (the deploy family may not be in use).
+
+def deploy_commands(
+    raw_spec: Mapping[str, Any], files: Sequence[Path] = (), spec_dir: Path | None = None
+) -> DeployCommands | None:
+    """The deploy configuration: the ``deploy:`` section (in the spec or in ``deploy.yaml``
+    beside it) and/or other deploy files (scripts, workflows).
+
+    None when there is none of them (the deploy family may not be in use).
     """
     sources: list[str] = []
     out: dict[bool, list[str]] = {False: [], True: []}
     texts: list[str] = []
-    section = raw_spec.get("deploy")
-    if section:
-        sources.append("golive.yaml deploy:")
+    sections: list[tuple[str, Any]] = []
+    if raw_spec.get("deploy"):
+        sections.append(("golive.yaml deploy:", raw_spec["deploy"]))
+    if spec_dir is not None and (spec_dir / DEPLOY_FILENAME).is_file():
+        data = load_yaml(spec_dir / DEPLOY_FILENAME)
+        if isinstance(data, Mapping) and data.get("deploy"):
+            sections.append((f"{DEPLOY_FILENAME} deploy:", data["deploy"]))
+    for name, section in sections:
+        sources.append(name)
         _commands(section, False, out)
         texts.extend(_strings(section))
+        if isinstance(section, Mapping):
+            kube = _kubernetes(section)
+            out[False].extend(kube[:2])
+            out[True].extend(kube[2:])
+            texts.extend(kube)
     for path in files:
         try:
             text = path.read_text(encoding="utf-8")

@@ -332,6 +332,9 @@ def command_lines(block: CodeBlock) -> list[str]:
 def _used_by(command: str, config: DeployCommands) -> bool:
     if re.match(r"^golive(\s|$)", command):
         return True  # golive runs the deploy configuration itself
+    # Quoting differs between a script and a runbook; the words are what must match.
+    command = re.sub(r"[\"']", "", command)
+    text = re.sub(r"[\"']", "", config.text)
     parts = re.split(r"(\$\{?[A-Za-z_]\w*\}?|\s+)", command)
     regex = ""
     for part in parts:
@@ -343,7 +346,7 @@ def _used_by(command: str, config: DeployCommands) -> bool:
             regex += r"\S+?"
         else:
             regex += re.escape(part)
-    return re.search(regex, config.text) is not None
+    return re.search(regex, text) is not None
 
 
 def write_last_verified(path: Path, line: str) -> None:
@@ -657,9 +660,11 @@ class RunbookCheck:
         notes: list[str],
         shown: str,
     ) -> int:
-        config = deploy_commands(raw_spec, expand(params.deploy_files, ctx.workdir))
+        config = deploy_commands(
+            raw_spec, expand(params.deploy_files, ctx.workdir), spec_dir=ctx.path(params.spec_file).parent
+        )
         if config is None:
-            notes.append("no deploy configuration (deploy: in the spec or deploy_files): "
+            notes.append("no deploy configuration (deploy: in golive.yaml or deploy.yaml, or deploy_files): "
                          "deploy/rollback commands not cross-checked")
             return 0
         checked = 0

@@ -21,7 +21,7 @@ import httpx
 import jinja2
 
 from golive.runbook._files import atomic_write
-from golive.runbook._markdown import slugify
+from golive.runbook._markdown import parse_runbook, slugify
 from golive.runbook._sources import (
     AlertRule,
     DeployCommands,
@@ -188,7 +188,7 @@ def gather_facts(
     """Collect what the runbook template needs from the spec, its files and the probe."""
     raw = load_raw_spec(spec.path)
     rules, _ = load_alert_rules(alert_rule_files(raw, spec.root))
-    deploy = deploy_commands(raw)
+    deploy = deploy_commands(raw, spec_dir=spec.root)
     _, default_env = spec.environment(None)
     deps: dict[str, DependencyFacts] = {}
     for name in probe.dependencies if probe else ():
@@ -263,7 +263,7 @@ def _first_steps(rule: AlertRule) -> list[str]:
     if re.search(r"latency|duration|slow", text):
         steps.append("Compare traffic with the usual level; check CPU, memory and the database.")
     if re.search(r"\bup\b|down|absent|unreachable", text):
-        steps.append("Run the liveness and readiness checks below; restart the service if dead.")
+        steps.append("Run the health checks; restart the service if liveness fails.")
     if re.search(r"outbox|lag|queue|backlog", text):
         steps.append("Check the event transport in the dependency section; it may be down.")
     if re.search(r"saturat|in_flight|cpu|memory", text):
@@ -290,8 +290,21 @@ def _env() -> jinja2.Environment:
 
 def render_runbook(facts: RunbookFacts) -> str:
     """The runbook's Markdown."""
-    text = _env().get_template("runbook.md.j2").render(f=facts)
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    template = _env().get_template("runbook.md.j2")
+
+    def render(explicit: Mapping[str, str]) -> str:
+        text = template.render(f=facts, explicit=explicit)
+        return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+    # An alert whose runbook_url anchor is not a heading here gets an explicit <a id>; the
+    # headings are only known once rendered, hence two passes.
+    headings = parse_runbook(render({})).anchors
+    explicit = {
+        a.name: a.anchor
+        for a in facts.alerts
+        if a.anchor and a.anchor not in headings and a.anchor != slugify(a.name)
+    }
+    return render(explicit)
 
 
 def write_runbook(path: Path, text: str, *, force: bool = False) -> None:

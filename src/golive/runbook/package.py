@@ -189,8 +189,15 @@ class ReadinessPackage:
 
     @property
     def current_signoffs(self) -> tuple[SignoffView, ...]:
-        """Sign-offs of the review this package is built on."""
-        return tuple(s for s in self.signoffs if s.current)
+        """Sign-offs of the review this package is built on: each person's newest counts."""
+        seen: set[tuple[str, str]] = set()
+        newest: list[SignoffView] = []
+        for s in sorted(self.signoffs, key=lambda s: s.record.created_at, reverse=True):
+            key = (s.record.name.strip().lower(), s.record.role.strip().lower())
+            if s.current and key not in seen:
+                seen.add(key)
+                newest.append(s)
+        return tuple(newest)
 
     @property
     def missing_roles(self) -> tuple[str, ...]:
@@ -278,7 +285,7 @@ def _test_areas(review: Review) -> tuple[TestArea, ...]:
 
 def _rollback(spec: Spec | None, runbook: RunbookDocument | None) -> tuple[tuple[str, ...], str]:
     if spec is not None:
-        config = deploy_commands(load_raw_spec(spec.path))
+        config = deploy_commands(load_raw_spec(spec.path), spec_dir=spec.root)
         if config is not None and config.rollback:
             return config.rollback, config.source
     if runbook is not None:
@@ -500,6 +507,7 @@ def load_package(
     environment: str,
     spec: Spec | None = None,
     signers: Sequence[str] = DEFAULT_SIGNERS,
+    now: datetime | None = None,
 ) -> ReadinessPackage:
     """The package for the latest review of a service in an environment.
 
@@ -514,7 +522,7 @@ def load_package(
     chosen = next((s for s in summaries if s.complete), summaries[0])
     review = store.load_review(chosen.id)
     return build_package(
-        review=review, store=store, review_id=chosen.id, spec=spec, signers=signers
+        review=review, store=store, review_id=chosen.id, spec=spec, signers=signers, now=now
     )
 
 
