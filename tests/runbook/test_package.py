@@ -63,7 +63,8 @@ def test_markdown_package_with_signoffs_and_an_override(store: SqlStore, snapsho
     assert "| **GO (override)** |" in text
     assert "> **Override** by Alice (Engineering lead): GO signed on a NO-GO review." in text
     assert "(earlier review)" in text  # Carol signed an older review
-    assert text.count('<div style="page-break-after: always;"></div>') == 5  # after the cover and each section but the last
+    # a page break after the cover and after every section but the last
+    assert text.count('<div style="page-break-after: always;"></div>') == 5
 
 
 def test_latest_complete_review_is_used_and_trend_covers_all(store: SqlStore) -> None:
