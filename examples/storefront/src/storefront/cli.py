@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import random
+import signal
+from types import FrameType
 
 import click
 import uvicorn
@@ -18,6 +20,10 @@ log = logging.getLogger("storefront.cli")
 @click.group()
 def main() -> None:
     """storefront: a small online shop API."""
+
+
+def _exit_cleanly(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 @main.command()
@@ -34,6 +40,11 @@ def serve(host: str, port: int, workers: int, proxy_headers: bool) -> None:
     """Run the HTTP server (graceful shutdown on SIGTERM drains in-flight requests)."""
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
+    # uvicorn drains in-flight requests on SIGTERM/SIGINT, then re-raises the signal with the
+    # previous handler restored. Making that handler a clean exit gives status 0 after a
+    # completed graceful shutdown instead of "killed by SIGTERM".
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _exit_cleanly)
     uvicorn.run(
         "storefront.app:create_app",
         factory=True,

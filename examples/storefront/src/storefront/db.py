@@ -23,12 +23,15 @@ def make_engine(settings: Settings) -> Engine:
     """Create the engine for ``settings.database_url`` with pool limits and SQLite pragmas."""
     url = settings.database_url
     if settings.is_sqlite:
+        # Every SQLite transaction takes the write lock (see _configure_sqlite), so more than
+        # one connection adds no concurrency: waiters would only spin in SQLite's busy handler.
+        # One pooled connection makes them queue fairly on the pool instead.
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow,
-            pool_timeout=settings.db_pool_timeout_seconds,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=max(settings.db_pool_timeout_seconds, 30.0),
         )
         _configure_sqlite(engine)
         return engine

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storefront.logging_setup import request_id_var
@@ -113,6 +114,14 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _overloaded(request: Request, exc: Exception) -> Response:
+    # No database connection became free in time: we are overloaded, tell clients to back off.
+    log.warning("database pool exhausted", exc_info=exc)
+    return _respond(
+        request, 503, "overloaded", "Service temporarily overloaded", {"Retry-After": "1"}
+    )
+
+
 async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
     # Full detail goes to the log (with the request id); the client only gets the id.
     log.error("unhandled error", exc_info=exc)
@@ -126,4 +135,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(SQLAlchemyTimeoutError, _overloaded)
     app.add_exception_handler(Exception, _unhandled)

@@ -104,6 +104,8 @@ class RequestContextMiddleware:
                 )
                 await response(scope, receive, send_wrapper)
         finally:
+            for session in scope.get("state", {}).pop("db_sessions", []):
+                session.close()  # returns the connection; see storefront.api.deps.get_db
             elapsed = time.perf_counter() - start
             metrics.HTTP_IN_FLIGHT.dec()
             route = route_template(scope)

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from storefront.api.deps import AdminUser, Db
+from storefront.api.deps import ReleasingRoute, AdminUser, Db
 from storefront.schemas import ProductIn, ProductOut, ProductPage, ProductPatch
 from storefront.services import catalog as svc
 
-router = APIRouter(prefix="/products", tags=["catalog"])
+router = APIRouter(prefix="/products", tags=["catalog"], route_class=ReleasingRoute)
 
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]

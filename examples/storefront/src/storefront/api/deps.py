@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -22,6 +25,26 @@ bearer_scheme = HTTPBearer(
 )
 
 
+class ReleasingRoute(APIRoute):
+    """Route whose sync handlers close their request's database sessions before returning."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            original = endpoint
+
+            @functools.wraps(original)
+            def releasing(*args: Any, **kw: Any) -> Any:
+                try:
+                    return original(*args, **kw)
+                finally:
+                    for value in kw.values():
+                        if isinstance(value, Session):
+                            value.close()
+
+            endpoint = releasing
+        super().__init__(path, endpoint, **kwargs)
+
+
 def get_ctx(request: Request) -> AppContext:
     """The application context."""
     ctx: AppContext = request.app.state.ctx
@@ -31,10 +54,19 @@ def get_ctx(request: Request) -> AppContext:
 Ctx = Annotated[AppContext, Depends(get_ctx)]
 
 
-def get_db(ctx: Ctx) -> Iterator[Session]:
-    """A session per request, closed afterwards (uncommitted work is rolled back)."""
-    with ctx.sessions() as session:
-        yield session
+def get_db(request: Request, ctx: Ctx) -> Session:
+    """A session per request, closed when the handler returns (:class:`ReleasingRoute`).
+
+    Deliberately not a ``yield`` dependency: FastAPI runs such teardowns, and the response
+    serialisation of sync handlers, as further jobs in the same bounded thread pool as the
+    handlers. A request that still held its pooled connection then needs a free worker thread
+    to give it back, while every worker may be waiting for a connection: a deadlock until the
+    pool timeout. So the connection is returned in the handler's own thread, and the request
+    middleware closes anything left over as a safety net.
+    """
+    session = ctx.sessions()
+    request.state.db_sessions = [*getattr(request.state, "db_sessions", []), session]
+    return session
 
 
 Db = Annotated[Session, Depends(get_db)]

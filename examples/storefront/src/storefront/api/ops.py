@@ -13,11 +13,11 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from storefront import metrics
-from storefront.api.deps import AdminUser, Ctx
+from storefront.api.deps import ReleasingRoute, AdminUser, Ctx
 from storefront.events import outbox_stats
 from storefront.schemas import FaultsIn, FaultsOut, VersionOut
 
-router = APIRouter(tags=["ops"])
+router = APIRouter(tags=["ops"], route_class=ReleasingRoute)
 
 PROBE_TIMEOUT_SECONDS = 2.0
 
@@ -89,7 +89,7 @@ def version(ctx: Ctx) -> VersionOut:
 
 # Only mounted when FAULT_INJECTION_ENABLED=true, so otherwise these paths are plain 404s
 # (before any authentication) and absent from the OpenAPI document.
-faults_router = APIRouter(prefix="/admin/faults", tags=["admin"])
+faults_router = APIRouter(prefix="/admin/faults", tags=["admin"], route_class=ReleasingRoute)
 
 _FAULT_RESPONSES: dict[int | str, dict[str, Any]] = {401: {}, 403: {}}
 

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy import select
 
-from storefront.api.deps import Ctx, CurrentUser, Db
+from storefront.api.deps import ReleasingRoute, Ctx, CurrentUser, Db
 from storefront.models import Notification
 from storefront.schemas import NotificationOut, OrderIn, OrderOut, OrderPage
 from storefront.services import orders as svc
 
-router = APIRouter(tags=["orders"])
+router = APIRouter(tags=["orders"], route_class=ReleasingRoute)
 
 IdempotencyKey = Annotated[
     str,
