@@ -4,8 +4,11 @@ and a real Prometheus + Alertmanager scraping it (one of each for the whole sess
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +114,7 @@ class Live:
     monitoring: Path
     stack: _stack.LocalStack
     webhook_port: int
+    readiness_port: int
 
     @property
     def prometheus_url(self) -> str:
@@ -137,32 +141,106 @@ def _has_series(prom: str, expr: str) -> bool:
         return False
 
 
+DRILL_RULES = """groups:
+  - name: drill.rules
+    rules:
+      - alert: FaultyErrorsNow
+        expr: sum by (job) (rate(http_requests_total{job="faulty",status=~"5.."}[3s])) > 0
+        labels:
+          severity: critical
+        annotations:
+          summary: faulty answers 5xx right now
+          runbook_url: runbook.md#faultyerrorsnow
+      - alert: FaultyNeverFires
+        expr: sum by (job) (rate(http_requests_total{job="faulty",status="599"}[3s])) > 0
+        labels:
+          severity: critical
+        annotations:
+          summary: never
+          runbook_url: runbook.md#faultyneverfires
+"""
+
+
+def _traffic(url: str, stop: threading.Event) -> None:
+    with httpx.Client() as client:
+        while not stop.is_set():
+            with contextlib.suppress(httpx.HTTPError):
+                client.get(url + "/products", timeout=2)
+            stop.wait(0.2)
+
+
+@contextlib.contextmanager
+def _readiness_server(port: int, report: Path) -> Iterator[None]:
+    from http.server import ThreadingHTTPServer
+
+    from golive.monitoring.cli import _readiness_handler
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), _readiness_handler(report))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    """The fixture app with generated monitoring, scraped by real Prometheus every second."""
+    """The fixture app with generated monitoring, scraped by real Prometheus every second.
+
+    Background traffic (5 rps) keeps rates defined; golive readiness metrics of a sample
+    review are served for the readiness dashboard; ``drill.rules.yml`` adds fast alerts.
+    """
     if shutil.which("prometheus") is None:
         pytest.skip("prometheus not installed")
+    from golive.monitoring.readiness import render_prometheus
+    from tests.fixtures.reporters.reviews import make_review
+
     tmp = tmp_path_factory.mktemp("monitoring-live")
+    report = tmp / "readiness-report.prom"
+    report.write_text(render_prometheus(dataclasses.replace(make_review(), service="faulty")))
+    readiness_port = free_port()
     with faulty_app(tmp) as app:
         httpx.get(app.url + "/products")
         httpx.post(app.url + "/orders")
         inventory = parse_exposition(httpx.get(app.url + "/metrics").text)
         target = f"127.0.0.1:{app.port}"
         generated = generate(
-            Settings(service="faulty", target=target, latency_p99_ms=1000), inventory
+            Settings(
+                service="faulty",
+                target=target,
+                latency_p99_ms=1000,
+                readiness_address=f"127.0.0.1:{readiness_port}",
+            ),
+            inventory,
         )
         monitoring = write_files(tmp / "monitoring", dict(generated.files))
+        (monitoring / "rules" / "drill.rules.yml").write_text(DRILL_RULES)
         webhook_port = free_port()
-        with local_stack(
-            monitoring, tmp / "stack", targets={"faulty": [target]}, webhook_port=webhook_port
-        ) as stack:
-            prom = stack.prometheus.url
-            # Rates need two scrapes; dashboards need the recording rules to have run.
-            for _ in range(3):
-                httpx.get(app.url + "/products")
-            wait_until(
-                lambda: _has_series(prom, 'job:slo_errors_per_request:ratio_rate5m{job="faulty"}'),
-                30,
-                "the first SLO recording",
-            )
-            yield Live(app=app, monitoring=monitoring, stack=stack, webhook_port=webhook_port)
+        stop = threading.Event()
+        traffic = threading.Thread(target=_traffic, args=(app.url, stop), daemon=True)
+        traffic.start()
+        try:
+            with _readiness_server(readiness_port, report), local_stack(
+                monitoring, tmp / "stack", targets={"faulty": [target]}, webhook_port=webhook_port
+            ) as stack:
+                prom = stack.prometheus.url
+                wait_until(
+                    lambda: _has_series(
+                        prom, 'job:slo_errors_per_request:ratio_rate5m{job="faulty"} >= 0'
+                    )
+                    and _has_series(prom, "golive_readiness_percent"),
+                    30,
+                    "the first SLO recording and readiness scrape",
+                )
+                yield Live(
+                    app=app,
+                    monitoring=monitoring,
+                    stack=stack,
+                    webhook_port=webhook_port,
+                    readiness_port=readiness_port,
+                )
+        finally:
+            stop.set()
+            traffic.join(5)

@@ -67,6 +67,7 @@ class _Board:
     def build(self) -> dict[str, Any]:
         """The dashboard as plain JSON data."""
         data: dict[str, Any] = json.loads(json.dumps(self._builder.build(), cls=JSONEncoder))
+        data.setdefault("panels", [])
         return data
 
 
@@ -226,6 +227,10 @@ def dashboards(model: _Model) -> dict[str, dict[str, Any]]:
     found = False
     for info in sorted(inv.metrics.values(), key=lambda m: m.name):
         if info.kind != "counter" or not info.name.startswith(model.prefix + "_"):
+            continue
+        # A labelled counter with no series yet would be an empty panel; drill counters
+        # are not business numbers.
+        if info.samples == 0 or "faults_injected" in info.name:
             continue
         found = True
         labels = sorted(info.labels - {"job", "instance"})

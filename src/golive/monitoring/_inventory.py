@@ -18,6 +18,7 @@ class MetricInfo:
     kind: str
     labels: frozenset[str]
     buckets: tuple[float, ...] = ()
+    samples: int = 0
 
     @property
     def sample_name(self) -> str:
@@ -61,6 +62,7 @@ def parse_exposition(text: str) -> Inventory:
                 kind=family.type,
                 labels=frozenset(labels),
                 buckets=tuple(sorted(buckets)),
+                samples=len(family.samples),
             )
     except ValueError as exc:
         raise MonitoringError(f"cannot parse the metrics exposition: {exc}") from None

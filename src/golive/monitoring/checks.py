@@ -157,6 +157,12 @@ class PrometheusConfigCheck:
 
 def _first_error(output: str) -> str:
     for line in output.splitlines():
+        _, marker, rest = line.partition("FAILED:")
+        if marker and rest.strip():
+            return rest.strip()
+    for line in output.splitlines():
+        if line.strip().startswith(("Checking ", "Unit Testing")):
+            continue
         low = line.lower()
         if any(w in low for w in ("error", "failed", "could not", "parse", "invalid", "unknown")):
             text = line.strip().lstrip("- ").strip()
