@@ -1,0 +1,252 @@
+"""Capacity: the knee of a step-load run, the resource that saturated first, and the plan.
+
+The knee is the highest throughput of a step that still met every SLO threshold. The plan
+turns it into instances and database connections for today's traffic and projected growth.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from golive.load._model import LoadRun, Verdict
+from golive.load._resources import ResourceSeries
+from golive.load._thresholds import Threshold
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepResult:
+    """One capacity step, measured after its settle time."""
+
+    label: str
+    users: int
+    rps: float
+    p50: float | None
+    p95: float | None
+    p99: float | None
+    error_rate: float
+    passed: bool
+    failed: tuple[str, ...]
+    resources: tuple[tuple[str, float | None, float | None], ...]
+    """``(name, peak, utilisation)`` of every sampled resource during the step."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Saturation:
+    """The resource that ran out first (or came closest)."""
+
+    name: str
+    utilisation: float | None
+    step: str
+    saturated: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class CapacityResult:
+    """What ``load.capacity`` found; saved as ``capacity.json`` for ``golive plan capacity``."""
+
+    steps: tuple[StepResult, ...]
+    knee: StepResult | None
+    broke_at: StepResult | None
+    saturation: Saturation | None
+    slo: tuple[str, ...]
+    db_connections_at_knee: float | None = None
+    db_pool_limit: float | None = None
+
+
+def analyse(
+    run: LoadRun,
+    slo: Sequence[Threshold],
+    resources: Sequence[ResourceSeries],
+    *,
+    settle_s: float,
+    saturation_at: float = 0.85,
+) -> CapacityResult:
+    """Judge every step against the SLO and find the knee and the first saturated resource."""
+    steps = []
+    for mark in run.stages:
+        start = mark.start + min(settle_s, (mark.end - mark.start) / 2)
+        stats = run.window(start, mark.end)
+        verdicts: tuple[Verdict, ...] = run.judge(slo, start, mark.end)
+        failed = tuple(f"{v.threshold.label} (measured {_fmt(v.measured)})" for v in verdicts if not v.passed)
+        res = tuple(
+            (r.name, r.peak(mark.start, mark.end), r.utilisation(mark.start, mark.end)) for r in resources
+        )
+        steps.append(
+            StepResult(
+                label=mark.label,
+                users=mark.users,
+                rps=stats.rps,
+                p50=stats.p50,
+                p95=stats.p95,
+                p99=stats.p99,
+                error_rate=stats.error_rate,
+                passed=not failed and stats.requests > 0,
+                failed=failed,
+                resources=res,
+            )
+        )
+    passing = [s for s in steps if s.passed]
+    knee = max(passing, key=lambda s: s.rps) if passing else None
+    broke = next((s for s in steps if not s.passed), None)
+    return CapacityResult(
+        steps=tuple(steps),
+        knee=knee,
+        broke_at=broke,
+        saturation=first_saturated(steps, broke, saturation_at),
+        slo=tuple(t.label for t in slo),
+    )
+
+
+def first_saturated(
+    steps: Sequence[StepResult], broke: StepResult | None, saturation_at: float
+) -> Saturation | None:
+    """The first resource (in step order) at or above ``saturation_at`` of its limit.
+
+    When none reached it, the resource with the highest utilisation at the breaking (or last)
+    step, marked as not saturated: the bottleneck is then elsewhere (e.g. a lock or a queue).
+    """
+    for step in steps:
+        hits = [(u, name) for name, _, u in step.resources if u is not None and u >= saturation_at]
+        if hits:
+            u, name = max(hits)
+            return Saturation(name=name, utilisation=u, step=step.label, saturated=True)
+    ref = broke or (steps[-1] if steps else None)
+    if ref is None:
+        return None
+    known = [(u, name) for name, _, u in ref.resources if u is not None]
+    if not known:
+        return None
+    u, name = max(known)
+    return Saturation(name=name, utilisation=u, step=ref.label, saturated=False)
+
+
+def _fmt(value: float | None) -> str:
+    return "no data" if value is None else f"{value:.4g}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanInputs:
+    """What the capacity plan starts from."""
+
+    knee_rps: float
+    current_rps: float
+    growth: float = 3.0
+    headroom: float = 0.3
+    db_connections_per_instance: float | None = None
+    db_max_connections: float | None = None
+    unit_cost: float | None = None
+    currency: str = "EUR"
+    saturated: str | None = None
+    current_instances: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanRow:
+    """Instances and connections for one traffic level."""
+
+    label: str
+    rps: float
+    instances: int
+    db_connections: float | None
+    monthly_cost: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CapacityPlan:
+    """Instances needed now and after growth, and how to scale."""
+
+    inputs: PlanInputs
+    usable_rps_per_instance: float
+    rows: tuple[PlanRow, ...]
+    strategy: str
+    warnings: tuple[str, ...]
+
+
+STRATEGIES = {
+    "cpu": "CPU saturates first: scale out horizontally (more stateless instances behind the load "
+    "balancer); autoscale on CPU at ~{target}% utilisation.",
+    "memory": "Memory saturates first: give instances more memory (scale up) and look for growth in "
+    "caches or leaks before adding instances.",
+    "db_connections": "Database connections saturate first: put a pooler (PgBouncer, transaction mode) in "
+    "front of PostgreSQL and size pools per instance before adding instances; adding instances "
+    "alone multiplies connections.",
+    "event_lag": "Event delivery lags first: add consumers / dispatcher throughput (partition the "
+    "outbox) before adding API instances.",
+}
+
+
+def make_plan(inputs: PlanInputs) -> CapacityPlan:
+    """Instances = ceil(traffic / (knee x (1 - headroom))), now and after growth."""
+    if inputs.knee_rps <= 0:
+        raise ValueError("the capacity result has no knee (no step met the SLO)")
+    usable = inputs.knee_rps * (1.0 - inputs.headroom)
+    rows = []
+    warnings = []
+    for label, rps in (
+        ("now", inputs.current_rps),
+        (f"x{inputs.growth:g} growth", inputs.current_rps * inputs.growth),
+    ):
+        instances = max(1, math.ceil(rps / usable)) if rps > 0 else 1
+        conns = instances * inputs.db_connections_per_instance if inputs.db_connections_per_instance else None
+        cost = instances * inputs.unit_cost if inputs.unit_cost is not None else None
+        rows.append(
+            PlanRow(label=label, rps=rps, instances=instances, db_connections=conns, monthly_cost=cost)
+        )
+        if conns is not None and inputs.db_max_connections and conns > inputs.db_max_connections * 0.8:
+            warnings.append(
+                f"{label}: {conns:.0f} database connections exceed 80% of max_connections "
+                f"({inputs.db_max_connections:.0f}): add a pooler or raise the limit first"
+            )
+    key = (inputs.saturated or "").lower()
+    strategy = STRATEGIES.get(
+        key,
+        STRATEGIES["cpu"]
+        if not key
+        else f"{inputs.saturated} saturates first: raise that limit before adding instances.",
+    )
+    strategy = strategy.format(target=round((1 - inputs.headroom) * 100))
+    if not inputs.saturated:
+        strategy = "No resource was seen saturating; " + strategy[0].lower() + strategy[1:]
+    return CapacityPlan(
+        inputs=inputs,
+        usable_rps_per_instance=usable,
+        rows=tuple(rows),
+        strategy=strategy,
+        warnings=tuple(warnings),
+    )
+
+
+def plan_markdown(plan: CapacityPlan) -> str:
+    """The plan as a Markdown section (for reports and ``golive plan capacity``)."""
+    i = plan.inputs
+    lines = [
+        "## Capacity plan",
+        "",
+        f"- Measured capacity per instance (knee, SLO met): **{i.knee_rps:.1f} req/s**",
+        f"- Headroom kept: {i.headroom * 100:.0f}% → usable "
+        f"{plan.usable_rps_per_instance:.1f} req/s per instance",
+        f"- Current production traffic: {i.current_rps:.1f} req/s; projected growth x{i.growth:g}",
+        "",
+        "| Traffic | req/s | Instances | DB connections | Monthly cost |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for r in plan.rows:
+        conns = "—" if r.db_connections is None else f"{r.db_connections:.0f}"
+        cost = "—" if r.monthly_cost is None else f"{r.monthly_cost:,.2f} {i.currency}"
+        lines.append(f"| {r.label} | {r.rps:.1f} | {r.instances} | {conns} | {cost} |")
+    lines += ["", f"**Scaling strategy:** {plan.strategy}"]
+    lines += [f"- ⚠ {w}" for w in plan.warnings]
+    return "\n".join(lines) + "\n"
+
+
+def save(result: CapacityResult, extra: dict[str, Any], path: Path) -> None:
+    """Write ``capacity.json``."""
+    from golive._serialize import to_jsonable
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"result": to_jsonable(result), **extra}, indent=1))

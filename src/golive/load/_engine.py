@@ -1,0 +1,107 @@
+"""Run a :class:`LoadPlan` in the Locust engine process and read back a :class:`LoadRun`.
+
+Also the safety gate: load goes only to loopback or to hosts the environment lists in
+``allow_hosts``; the check refuses before a single request is sent.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import shlex
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from golive.checks._common import excerpt
+from golive.checks.base import CheckContext
+from golive.load._model import LoadPlan, LoadRun
+from golive.load.base import LoadError, UnsafeTargetError
+
+#: Extra seconds the engine process gets beyond its plan (start-up, workers connecting, reports).
+STARTUP_MARGIN_S = 30.0
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1)."""
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_target(url: str, allow_hosts: list[str] | tuple[str, ...]) -> str:
+    """Return the host of ``url`` if load may go there; raise :class:`UnsafeTargetError` if not."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UnsafeTargetError(f"load target {url!r} is not an http(s) URL")
+    host = parts.hostname
+    if is_loopback(host):
+        return host
+    allowed = {h.lower() for h in allow_hosts}
+    netloc = parts.netloc.rsplit("@", 1)[-1].lower()
+    if host.lower() in allowed or netloc in allowed:
+        return host
+    raise UnsafeTargetError(
+        f"refusing to send load to {host}: it is not loopback and not in the environment's "
+        f"allow_hosts ({', '.join(sorted(allowed)) or 'empty'})"
+    )
+
+
+def engine_argv(plan_path: Path, out_path: Path) -> list[str]:
+    """The command that runs the engine process."""
+    return [sys.executable, "-m", "golive.load._worker", "--plan", str(plan_path), "--out", str(out_path)]
+
+
+class LocustEngine:
+    """Runs plans in ``python -m golive.load._worker`` through ``ctx.run``."""
+
+    def __init__(self, ctx: CheckContext, name: str = "load") -> None:
+        """Write plan and run files as ``<artifacts_dir>/<name>-plan.json`` / ``-run.json``."""
+        self.ctx = ctx
+        self.name = name
+
+    @property
+    def plan_path(self) -> Path:
+        """Where the plan is written."""
+        return self.ctx.artifacts_dir / f"{self.name}-plan.json"
+
+    @property
+    def run_path(self) -> Path:
+        """Where the engine writes what it measured."""
+        return self.ctx.artifacts_dir / f"{self.name}-run.json"
+
+    @property
+    def reproducer(self) -> str:
+        """A command that repeats the load run."""
+        return shlex.join(["golive-python", *engine_argv(self.plan_path, self.run_path)[1:]]).replace(
+            "golive-python", "python", 1
+        )
+
+    async def execute(self, plan: LoadPlan) -> LoadRun:
+        """Run the plan; bounded by its stages, ``max_requests`` and the criterion's timeout."""
+        check_target(plan.host, self.ctx.environment.allow_hosts)
+        budget = plan.max_duration_s + STARTUP_MARGIN_S
+        if plan.max_duration_s >= self.ctx.timeout:
+            raise LoadError(
+                f"the load lasts {plan.max_duration_s:g}s but the criterion's timeout is "
+                f"{self.ctx.timeout:g}s: raise the criterion's timeout"
+            )
+        self.ctx.artifacts_dir.mkdir(parents=True, exist_ok=True)
+        self.plan_path.write_text(json.dumps(plan.as_json(), indent=1))
+        self.run_path.unlink(missing_ok=True)
+        result = await self.ctx.run(
+            engine_argv(self.plan_path, self.run_path),
+            cwd=self.ctx.workdir,
+            timeout=min(budget, self.ctx.timeout),
+        )
+        if result.timed_out:
+            raise LoadError(f"the load engine did not finish within {min(budget, self.ctx.timeout):g}s")
+        if result.returncode != 0 or not self.run_path.is_file():
+            raise LoadError(
+                f"the load engine failed (exit {result.returncode}): "
+                + excerpt(result.stderr or result.stdout, 1500)
+            )
+        return LoadRun.from_json(json.loads(self.run_path.read_text()))

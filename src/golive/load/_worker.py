@@ -1,0 +1,465 @@
+"""The load engine process: ``python -m golive.load._worker --plan PLAN.json --out RUN.json``.
+
+Locust needs gevent's monkey-patching, which must never happen inside golive's asyncio
+process, so golive starts this module as a child process and reads the JSON it writes.
+
+Roles:
+
+- ``local`` (default): one process runs every virtual user (``FastHttpUser``).
+- ``master``: Locust's master; with ``workers > 0`` in the plan it starts that many
+  ``--role worker`` processes on loopback, with ``external_workers`` it waits for workers
+  started elsewhere (other machines, Kubernetes; see docs/performance.md).
+- ``worker``: connects to a master (``--master-host``/``--master-port``) and sends its
+  measurements with every report.
+
+Every role measures the same way: each finished request is counted in a per-second,
+per-name bucket with a latency histogram and the status codes, so a run has the same form
+whether it ran in one process or on many machines.
+"""
+
+from __future__ import annotations
+
+from gevent import monkey  # type: ignore[import-untyped]
+
+monkey.patch_all()
+
+# ruff: noqa: E402  (gevent must patch the standard library before anything else imports it)
+import argparse
+import contextlib
+import importlib.util
+import inspect
+import itertools
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gevent
+from locust import FastHttpUser, User, between, constant, constant_throughput, runners
+from locust.env import Environment
+
+from golive.load._histogram import bucket
+from golive.load._model import LoadRun
+from golive.load._thresholds import Threshold
+
+#: Workers send what they measured this often (Locust's default is 3 s).
+REPORT_INTERVAL_S = 1.0
+MAX_ERROR_KINDS = 20
+
+
+class Accumulator:
+    """Per-second, per-name counts: ``{second: {name: [n, failures, {bucket: n}, {status: n}]}}``."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[int, dict[str, list[Any]]] = {}
+        self.errors: dict[str, int] = {}
+        self.total = 0
+
+    def record(self, name: str, ms: float, ok: bool, status: int, error: str | None) -> None:
+        """Count one finished request."""
+        sec = self.seconds.setdefault(int(time.time()), {})
+        slot = sec.get(name)
+        if slot is None:
+            slot = sec[name] = [0, 0, {}, {}]
+        slot[0] += 1
+        if not ok:
+            slot[1] += 1
+            if error is not None:
+                if error in self.errors or len(self.errors) < MAX_ERROR_KINDS:
+                    self.errors[error] = self.errors.get(error, 0) + 1
+        key = bucket(ms)
+        hist = slot[2]
+        hist[key] = hist.get(key, 0) + 1
+        statuses = slot[3]
+        statuses[status] = statuses.get(status, 0) + 1
+        self.total += 1
+
+    def drain(self) -> dict[str, Any]:
+        """Everything measured since the last drain (a worker's report)."""
+        data = {"seconds": self.seconds, "errors": self.errors}
+        self.seconds, self.errors = {}, {}
+        return data
+
+    def merge(self, data: dict[str, Any]) -> None:
+        """Add a worker's report."""
+        for sec_key, names in data.get("seconds", {}).items():
+            sec = self.seconds.setdefault(int(sec_key), {})
+            for name, (n, fails, hist, statuses) in names.items():
+                slot = sec.get(name)
+                if slot is None:
+                    slot = sec[name] = [0, 0, {}, {}]
+                slot[0] += n
+                slot[1] += fails
+                for k, c in hist.items():
+                    slot[2][float(k)] = slot[2].get(float(k), 0) + c
+                for k, c in statuses.items():
+                    slot[3][int(k)] = slot[3].get(int(k), 0) + c
+                self.total += n
+        for msg, n in data.get("errors", {}).items():
+            if msg in self.errors or len(self.errors) < MAX_ERROR_KINDS:
+                self.errors[msg] = self.errors.get(msg, 0) + n
+
+    def snapshot(self) -> dict[str, Any]:
+        """JSON-ready copy of the seconds."""
+        return {
+            str(s): {
+                name: [v[0], v[1], {str(k): c for k, c in v[2].items()}, {str(k): c for k, c in v[3].items()}]
+                for name, v in names.items()
+            }
+            for s, names in self.seconds.items()
+        }
+
+
+def _error_text(exception: BaseException | None, status: int) -> str | None:
+    if exception is None:
+        return None
+    text = str(exception).split(" for url")[0]
+    return f"HTTP {status}: {text}"[:200] if status else f"{type(exception).__name__}: {text}"[:200]
+
+
+def attach(env: Environment, acc: Accumulator) -> None:
+    """Count every request the users of ``env`` make."""
+
+    def on_request(
+        request_type: str,
+        name: str,
+        response_time: float,
+        response_length: int,
+        response: Any = None,
+        exception: BaseException | None = None,
+        **_: Any,
+    ) -> None:
+        status = int(getattr(response, "status_code", 0) or 0)
+        acc.record(
+            name, float(response_time or 0.0), exception is None, status, _error_text(exception, status)
+        )
+
+    env.events.request.add_listener(on_request)  # type: ignore[no-untyped-call]
+
+
+def _substitute(value: Any, user_no: int) -> Any:
+    if isinstance(value, str):
+        if "{" not in value:
+            return value
+        return value.replace("{uuid}", uuid.uuid4().hex).replace("{user}", str(user_no))
+    if isinstance(value, dict):
+        return {k: _substitute(v, user_no) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, user_no) for v in value]
+    return value
+
+
+_USER_NUMBERS = itertools.count(1)
+
+
+def _request_task(spec: dict[str, Any]) -> Callable[[Any], None]:
+    method, name = spec["method"].upper(), spec["name"]
+    expect = set(spec.get("expect_status") or [])
+    templated = "{" in json.dumps([spec["path"], spec.get("json"), spec.get("headers")])
+
+    def run(user: Any) -> None:
+        path, body, headers = spec["path"], spec.get("json"), dict(spec.get("headers") or {})
+        if templated:
+            path = _substitute(path, user.golive_no)
+            body = _substitute(body, user.golive_no)
+            headers = _substitute(headers, user.golive_no)
+        headers.update(user.golive_headers)
+        kwargs: dict[str, Any] = {"name": name, "headers": headers or None}
+        if body is not None:
+            kwargs["json"] = body
+        if not expect:
+            user.client.request(method, path, **kwargs)
+            return
+        with user.client.request(method, path, catch_response=True, **kwargs) as resp:
+            if resp.status_code in expect:
+                resp.success()
+            else:
+                resp.failure(f"HTTP {resp.status_code}, expected one of {sorted(expect)}")
+
+    return run
+
+
+def _wait_time(plan: dict[str, Any]) -> Callable[..., float]:
+    if plan.get("rate_per_user"):
+        return constant_throughput(float(plan["rate_per_user"]))
+    lo, hi = plan.get("wait") or [0.0, 0.0]
+    return between(lo, hi) if hi > lo else constant(lo)
+
+
+def build_users(plan: dict[str, Any]) -> list[type[User]]:
+    """The Locust user classes of a plan: its locustfile's, or one built from its requests."""
+    timeout = float(plan["request_timeout_s"])
+    if plan.get("locustfile"):
+        path = Path(plan["locustfile"])
+        spec = importlib.util.spec_from_file_location(f"golive_locustfile_{path.stem}", path)
+        if spec is None or spec.loader is None:
+            raise SystemExit(f"cannot import {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        wanted = set(plan.get("user_classes") or [])
+        classes = [
+            c
+            for _, c in inspect.getmembers(module, inspect.isclass)
+            if issubclass(c, User)
+            and c.__module__ == module.__name__
+            and not getattr(c, "abstract", False)
+            and (not wanted or c.__name__ in wanted)
+        ]
+        if not classes:
+            raise SystemExit(
+                f"no Locust user class in {path}" + (f" named {sorted(wanted)}" if wanted else "")
+            )
+        for c in classes:
+            c.host = plan["host"]
+            if issubclass(c, FastHttpUser):
+                c.network_timeout = c.connection_timeout = timeout
+        return classes
+
+    tasks = {_request_task(r): int(r["weight"]) for r in plan["requests"]}
+    auth = plan.get("auth")
+
+    class ScenarioUser(FastHttpUser):
+        host = plan["host"]
+        wait_time = _wait_time(plan)
+        network_timeout = timeout
+        connection_timeout = timeout
+
+        def on_start(self) -> None:
+            self.golive_no = next(_USER_NUMBERS)
+            self.golive_headers: dict[str, str] = {}
+            if not auth:
+                return
+            if auth.get("register_path"):
+                self.client.request(
+                    "POST",
+                    auth["register_path"],
+                    name="auth:register",
+                    json=_substitute(auth.get("register_json"), self.golive_no),
+                )
+            resp = self.client.request(
+                auth["method"],
+                auth["path"],
+                name="auth:login",
+                json=_substitute(auth.get("json"), self.golive_no),
+            )
+            token = None
+            with contextlib.suppress(Exception):
+                token = resp.json().get(auth["token_field"])
+            if token:
+                self.golive_headers[auth["header"]] = f"{auth['prefix']}{token}"
+
+    ScenarioUser.tasks = tasks  # type: ignore[assignment]
+    return [ScenarioUser]
+
+
+def _judge(
+    acc: Accumulator, thresholds: list[Threshold], start: float, end: float, started: float
+) -> Threshold | None:
+    if not thresholds:
+        return None
+    run = LoadRun.from_json({"started": started, "ended": end, "seconds": acc.snapshot()})
+    for verdict in run.judge(thresholds, start, end):
+        if verdict.measured is not None and not verdict.passed:
+            return verdict.threshold
+    return None
+
+
+def drive(
+    env: Environment, runner: runners.Runner, plan: dict[str, Any], acc: Accumulator, distributed: bool
+) -> dict[str, Any]:
+    """Run the stages; stop at max_requests, a sustained abort threshold, or a failed stage."""
+    abort = [Threshold.from_dict(t) for t in plan.get("abort", [])]
+    stop_when = [Threshold.from_dict(t) for t in plan.get("stop_when", [])]
+    settle = float(plan.get("settle_s", 0.0))
+    started = time.time()
+    users_at: dict[int, int] = {}
+    marks: list[dict[str, Any]] = []
+    stopped_by, aborted_by = "duration", None
+    for i, stage in enumerate(plan["stages"]):
+        runner.start(int(stage["users"]), spawn_rate=float(stage["spawn_rate"]))
+        st_start = time.time()
+        st_end = st_start + float(stage["duration_s"])
+        last_eval = int(st_start)
+        while (now := time.time()) < st_end:
+            gevent.sleep(min(0.2, st_end - now))
+            users_at[int(time.time())] = runner.user_count
+            if acc.total >= int(plan["max_requests"]):
+                stopped_by = "max_requests"
+                break
+            sec = int(time.time())
+            if abort and sec > last_eval:
+                last_eval = sec
+                # Judge only complete seconds; workers report with a delay.
+                lag = REPORT_INTERVAL_S + 1 if distributed else 0
+                window_end = sec - lag
+                for t in abort:
+                    window_start = window_end - t.window_s
+                    if window_start < started + settle:
+                        continue
+                    hit = _judge(acc, [t], window_start, window_end, started)
+                    if hit is not None:
+                        stopped_by, aborted_by = "abort", hit.label
+                        break
+                if aborted_by:
+                    break
+        marks.append(
+            {
+                "label": stage.get("label") or f"stage-{i + 1}",
+                "users": int(stage["users"]),
+                "start": st_start,
+                "end": time.time(),
+            }
+        )
+        if stopped_by != "duration":
+            break
+        if stop_when:
+            if distributed:
+                gevent.sleep(REPORT_INTERVAL_S + 0.5)
+            hit = _judge(acc, stop_when, st_start + settle, marks[-1]["end"], started)
+            if hit is not None:
+                stopped_by = "stop_when"
+                break
+    ended = time.time()
+    runner.stop()
+    if distributed:
+        # The workers' last reports arrive after they stop.
+        gevent.sleep(REPORT_INTERVAL_S + 0.5)
+    return {
+        "started": started,
+        "ended": ended,
+        "seconds": acc.snapshot(),
+        "users": {str(k): v for k, v in users_at.items()},
+        "stages": marks,
+        "stopped_by": stopped_by,
+        "aborted_by": aborted_by,
+        "errors": acc.errors,
+    }
+
+
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def run_local(plan: dict[str, Any]) -> dict[str, Any]:
+    """All users in this process."""
+    acc = Accumulator()
+    env = Environment(user_classes=build_users(plan))
+    attach(env, acc)
+    runner = env.create_local_runner()
+    try:
+        out = drive(env, runner, plan, acc, distributed=False)
+    finally:
+        runner.quit()
+    out["workers"] = 0
+    return out
+
+
+def run_master(plan: dict[str, Any], plan_path: str) -> dict[str, Any]:
+    """Locust master; starts ``workers`` local worker processes or waits for external ones."""
+    acc = Accumulator()
+    env = Environment(user_classes=build_users(plan))
+    host, _, port_text = str(plan.get("master_bind") or "127.0.0.1:0").rpartition(":")
+    host = host or "127.0.0.1"
+    port = int(port_text) or _free_port(host)
+
+    def on_report(client_id: str, data: dict[str, Any]) -> None:
+        if "golive" in data:
+            acc.merge(data["golive"])
+
+    env.events.worker_report.add_listener(on_report)  # type: ignore[no-untyped-call]
+    runner = env.create_master_runner(master_bind_host=host, master_bind_port=port)
+    local = int(plan.get("workers") or 0)
+    expected = local or int(plan.get("external_workers") or 0)
+    children: list[subprocess.Popen[bytes]] = []
+    connect = "127.0.0.1" if host in ("0.0.0.0", "*", "") else host
+    for _ in range(local):
+        children.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "golive.load._worker",
+                    "--role",
+                    "worker",
+                    "--plan",
+                    plan_path,
+                    "--master-host",
+                    connect,
+                    "--master-port",
+                    str(port),
+                ],
+            )
+        )
+    try:
+        deadline = time.time() + (30.0 if local else 300.0)
+        while len(runner.clients.ready) < expected:
+            if time.time() > deadline:
+                raise SystemExit(f"only {len(runner.clients.ready)} of {expected} workers connected")
+            gevent.sleep(0.1)
+        out = drive(env, runner, plan, acc, distributed=True)
+        out["workers"] = expected
+        return out
+    finally:
+        runner.quit()
+        for child in children:
+            try:
+                child.wait(5)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def run_worker(plan: dict[str, Any], master_host: str, master_port: int) -> None:
+    """A Locust worker that adds its measurements to every report."""
+    runners.WORKER_REPORT_INTERVAL = REPORT_INTERVAL_S
+    acc = Accumulator()
+    env = Environment(user_classes=build_users(plan))
+    attach(env, acc)
+
+    def on_report(client_id: str, data: dict[str, Any]) -> None:
+        data["golive"] = acc.drain()
+
+    env.events.report_to_master.add_listener(on_report)  # type: ignore[no-untyped-call]
+    runner = env.create_worker_runner(master_host, master_port)
+    runner.greenlet.join()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the engine process."""
+    parser = argparse.ArgumentParser(prog="python -m golive.load._worker")
+    parser.add_argument("--plan", required=True, help="Plan JSON written by golive.")
+    parser.add_argument("--out", help="Where to write the run's JSON (local and master roles).")
+    parser.add_argument("--role", choices=("local", "master", "worker"), default=None)
+    parser.add_argument("--master-host", default="127.0.0.1")
+    parser.add_argument("--master-port", type=int, default=5557)
+    args = parser.parse_args(argv)
+    plan = json.loads(Path(args.plan).read_text())
+    # A worker's plan host may be overridden where the workers run (e.g. a cluster-internal name).
+    plan["host"] = os.environ.get("GOLIVE_LOAD_HOST", plan["host"])
+    role = args.role or ("master" if plan.get("workers") or plan.get("external_workers") else "local")
+    gevent.signal_handler(signal.SIGTERM, lambda: os._exit(143))
+    if role == "worker":
+        run_worker(plan, args.master_host, args.master_port)
+        return 0
+    out = run_local(plan) if role == "local" else run_master(plan, args.plan)
+    text = json.dumps(out)
+    if args.out:
+        tmp = Path(args.out + ".tmp")
+        tmp.write_text(text)
+        tmp.replace(args.out)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

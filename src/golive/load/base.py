@@ -1,0 +1,24 @@
+"""The load family's protocol and error."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from golive.errors import GoliveError
+from golive.load._model import LoadPlan, LoadRun
+
+
+class LoadError(GoliveError):
+    """The load engine could not run (bad scenario, refused target, engine crash)."""
+
+
+class UnsafeTargetError(LoadError):
+    """The target host is neither loopback nor listed in the environment's ``allow_hosts``."""
+
+
+class LoadEngine(Protocol):
+    """Something that executes a :class:`LoadPlan` and returns what it measured."""
+
+    async def execute(self, plan: LoadPlan) -> LoadRun:
+        """Run the plan to completion (bounded by its own duration and request limits)."""
+        ...
