@@ -344,3 +344,32 @@ def test_deploy_commands_from_the_deploy_families_deploy_yaml(
     assert out.status is Status.FAIL
     assert "deployment command './ship.sh --version \"${VERSION}\"' is not used" in out.summary
     assert "deploy.yaml deploy:" in out.summary
+
+
+def test_alert_anchor_in_a_local_alert_playbook_is_checked_there(
+    workspace: Path, stub: StubService
+) -> None:
+    (workspace / "monitoring" / "rules").mkdir(parents=True)
+    rules = (FIXTURES / "alerts.yml").read_text().replace(
+        "https://git.internal/demo/blob/main/docs/PRODUCTION_RUNBOOK.md#higherrorrate",
+        "runbook.md#higherrorrate",
+    )
+    (workspace / "monitoring" / "rules" / "demo.rules.yml").write_text(rules)
+    (workspace / "monitoring" / "runbook.md").write_text("# Alerts\n\n## HighErrorRate\n\nx\n")
+    params = {"alert_rules": ["monitoring/rules/*.yml"]}
+    assert run_check(workspace, params, base_url=stub.url).status is Status.PASS
+    (workspace / "monitoring" / "runbook.md").write_text("# Alerts\n\n## Other\n\nx\n")
+    out = run_check(workspace, params, base_url=stub.url)
+    assert out.status is Status.FAIL
+    assert "runbook_url anchor #higherrorrate does not exist in monitoring/runbook.md" in out.summary
+
+
+def test_alert_playbook_elsewhere_is_only_noted(workspace: Path, stub: StubService) -> None:
+    rules = (FIXTURES / "alerts.yml").read_text().replace(
+        "https://git.internal/demo/blob/main/docs/PRODUCTION_RUNBOOK.md#higherrorrate",
+        "https://wiki.internal/playbooks/alerts.md#higherrorrate",
+    )
+    (workspace / "alerts.yml").write_text(rules)
+    out = run_check(workspace, {"alert_rules": ["alerts.yml"]}, base_url=stub.url)
+    assert out.status is Status.PASS
+    assert "runbook_url points at another document" in out.evidence.excerpt
