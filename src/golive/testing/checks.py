@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from golive.checks.base import Check
 from golive.testing.coverage import CoverageCheck
+from golive.testing.pipeline import PipelineCheck
 from golive.testing.suite import SuiteCheck
 
-CHECK_TYPES: list[type[Check]] = [SuiteCheck, CoverageCheck]
+CHECK_TYPES: list[type[Check]] = [SuiteCheck, CoverageCheck, PipelineCheck]
 
-__all__ = ["CHECK_TYPES", "CoverageCheck", "SuiteCheck"]
+__all__ = ["CHECK_TYPES", "CoverageCheck", "PipelineCheck", "SuiteCheck"]

@@ -1,0 +1,463 @@
+"""Map pipeline jobs to the stages a production pipeline needs, and judge its gates.
+
+Detection reads what jobs *do* (the commands and actions of their steps), not only what
+they are called; a gate counts only when it is enforced: the step that carries it can
+fail the job (no ``continue-on-error``, no ``|| true``, no ``--exit-zero``).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import tomllib
+from collections.abc import Callable
+from configparser import ConfigParser
+from configparser import Error as ConfigError
+from dataclasses import dataclass
+from pathlib import Path
+
+from golive.testing.base import Job, Pipeline, Step
+
+
+class Stage(enum.StrEnum):
+    """Stages of a complete CI/CD pipeline, in order."""
+
+    LINT = "lint"
+    UNIT = "unit"
+    INTEGRATION = "integration"
+    E2E = "e2e"
+    SECURITY = "security"
+    BUILD = "build"
+    DEPLOY_STAGING = "deploy-staging"
+    DEPLOY_PRODUCTION = "deploy-production"
+    VERIFY = "verify"
+    ROLLBACK = "rollback"
+
+
+STAGE_TITLES = {
+    Stage.LINT: "lint / type-check",
+    Stage.UNIT: "unit tests",
+    Stage.INTEGRATION: "integration tests",
+    Stage.E2E: "E2E tests",
+    Stage.SECURITY: "security scanning",
+    Stage.BUILD: "build artifact",
+    Stage.DEPLOY_STAGING: "deploy to staging",
+    Stage.DEPLOY_PRODUCTION: "deploy to production (environment with approval)",
+    Stage.VERIFY: "post-deploy verification",
+    Stage.ROLLBACK: "rollback",
+}
+
+
+class Gate(enum.StrEnum):
+    """Quality gates that must be enforced, not merely present."""
+
+    COVERAGE = "coverage"
+    SECURITY = "security"
+    GOLIVE = "golive"
+    ORDER = "order"
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+_TEST_RUNNER = _rx(
+    r"\b(pytest|py\.test|tox|nox|go test|jest|vitest|mocha|npm (run )?test|yarn test|pnpm test"
+    r"|cargo test|mvn (-\S+ )*(test|verify)|gradle\S* test|rspec|phpunit|dotnet test)\b"
+)
+_LINT = _rx(
+    r"\b(ruff|flake8|pylint|black --check|isort --check|mypy|pyright|pytype|eslint|tsc"
+    r"|golangci-lint|go vet|pre-commit run|prettier --check|rubocop|hadolint|clippy"
+    r"|actionlint|shellcheck)\b"
+)
+_LINT_USES = _rx(r"^(pre-commit/action|golangci/golangci-lint-action|astral-sh/ruff-action)")
+_INTEGRATION = _rx(r"integration")
+_E2E = _rx(r"\b(e2e|end-to-end|playwright|cypress|selenium|webdriver)\b|[-_/]e2e\b")
+_SECURITY = _rx(
+    r"\b(zizmor|bandit|semgrep|trivy|grype|snyk|pip-audit|safety (check|scan)|gitleaks"
+    r"|detect-secrets|checkov|osv-scanner|npm audit|gosec|trufflehog|dependency-check)\b"
+)
+_SECURITY_USES = _rx(
+    r"^(github/codeql-action/(init|analyze)|aquasecurity/trivy-action|returntocorp/semgrep-action"
+    r"|semgrep/semgrep-action|gitleaks/gitleaks-action|snyk/actions|zizmorcore/zizmor-action"
+    r"|pypa/gh-action-pip-audit|google/osv-scanner-action|anchore/scan-action)"
+)
+_BUILD = _rx(
+    r"\b(docker (buildx )?build|podman build|buildah|python3? -m build|uv build|poetry build"
+    r"|hatch build|pip wheel|npm run build|yarn build|go build|mvn (-\S+ )*package"
+    r"|gradle\S* (build|assemble)|cargo build --release|ko build)\b"
+)
+_BUILD_USES = _rx(r"^(docker/build-push-action|actions/upload-artifact)")
+_DEPLOY = _rx(
+    r"deploy|\b(rollout|promote|helm (upgrade|install)|kubectl (apply|rollout)|terraform apply"
+    r"|flyctl deploy|cf push|eb deploy|serverless deploy)\b"
+)
+_STAGING = _rx(r"stag|preprod|pre-prod|uat")
+_PRODUCTION = _rx(r"\bprod|production|live\b")
+_VERIFY = _rx(
+    r"\b(smoke|verify|verification|health ?check|synthetic|golive review|canary analysis)\b"
+    r"|/healthz|/readyz"
+)
+_ROLLBACK = _rx(r"roll ?back|\bundo\b|\brevert\b")
+_GOLIVE = _rx(r"\bgolive\s+review\b")
+_IGNORED = _rx(r"\|\|\s*(true|:|exit 0)\b|--exit-zero|--no-exit-codes|--exit-code[ =]0\b")
+
+_COV_FLAG = re.compile(r"--cov-fail-under[= ](\d+(?:\.\d+)?)|--fail-under[= ](\d+(?:\.\d+)?)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Provider:
+    """A job (and step) that provides a stage or a gate."""
+
+    job: Job
+    step: Step | None = None
+    note: str = ""
+
+    def __str__(self) -> str:
+        where = self.job.label + (f" (step {self.step.label!r})" if self.step else "")
+        return where + (f": {self.note}" if self.note else "")
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageFinding:
+    """One stage: who provides it, and why it does not count when it does not."""
+
+    stage: Stage
+    providers: tuple[Provider, ...] = ()
+    unenforced: tuple[Provider, ...] = ()
+
+    @property
+    def found(self) -> bool:
+        """True when at least one enforced provider exists."""
+        return bool(self.providers)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GateFinding:
+    """A quality gate: enforced or not, with the evidence either way."""
+
+    gate: Gate
+    enforced: bool
+    detail: str
+
+
+def _job_text(job: Job) -> str:
+    return f"{job.id} {job.name} {job.calls}"
+
+
+def _step_text(step: Step) -> str:
+    return f"{step.name}\n{step.run}\n{step.uses}"
+
+
+_INSTALL = _rx(
+    r"\b(pip3?|pipx|uv pip|uv tool|npm|yarn|pnpm|apt-get|apt|brew|gem|go|cargo|playwright)"
+    r" (install|add|ci)\b"
+)
+
+
+def _lines(step: Step, pattern: re.Pattern[str]) -> list[str]:
+    """Lines of the step's script that run the tool (installing it does not count)."""
+    return [
+        line
+        for line in step.run.splitlines()
+        if any(
+            pattern.search(part) and not _INSTALL.search(part) for part in re.split(r"&&|;", line)
+        )
+    ]
+
+
+def _ignored(job: Job, step: Step | None, lines: list[str]) -> str:
+    """Why a failure of this step would not fail the pipeline ('' when it would)."""
+    if job.continue_on_error:
+        return "job has continue-on-error"
+    if step is not None and step.continue_on_error:
+        return "step has continue-on-error"
+    for line in lines:
+        m = _IGNORED.search(line)
+        if m:
+            return f"exit status ignored ({m.group(0).strip()})"
+    return ""
+
+
+def _by_steps(
+    pipeline: Pipeline,
+    run: re.Pattern[str] | None,
+    uses: re.Pattern[str] | None,
+    job_filter: Callable[[Job, Step], bool] | None = None,
+) -> tuple[list[Provider], list[Provider]]:
+    good: list[Provider] = []
+    bad: list[Provider] = []
+    for job in pipeline.jobs:
+        for step in job.steps:
+            lines = _lines(step, run) if run is not None else []
+            hit_run = bool(lines)
+            hit_uses = uses is not None and bool(step.uses) and bool(uses.search(step.uses))
+            if not (hit_run or hit_uses):
+                continue
+            if job_filter is not None and not job_filter(job, step):
+                continue
+            why = _ignored(job, step, lines)
+            (bad if why else good).append(Provider(job=job, step=step, note=why))
+    return good, bad
+
+
+def _is_e2e(job: Job, step: Step) -> bool:
+    return bool(_E2E.search(_job_text(job)) or _E2E.search(_step_text(step)))
+
+
+def _is_integration(job: Job, step: Step) -> bool:
+    return bool(_INTEGRATION.search(_job_text(job)) or _INTEGRATION.search(_step_text(step)))
+
+
+def _deploy_jobs(pipeline: Pipeline, env: re.Pattern[str]) -> list[Job]:
+    """Jobs that deploy to the environment: they name it and deploy (rollbacks excluded)."""
+    found = []
+    for job in pipeline.jobs:
+        if not job.steps or _ROLLBACK.search(_job_text(job)):
+            continue  # callers of reusable workflows: their expanded jobs count
+        named = bool(_DEPLOY.search(_job_text(job))) and not _VERIFY.search(_job_text(job))
+        deploys = named or any(_DEPLOY.search(f"{s.name}\n{s.run}") for s in job.steps)
+        target = job.environment or _job_text(job)
+        if deploys and env.search(target):
+            found.append(job)
+    return found
+
+
+def find_stages(pipeline: Pipeline) -> dict[Stage, StageFinding]:
+    """Every stage with the jobs that provide it."""
+    result: dict[Stage, StageFinding] = {}
+
+    def put(stage: Stage, good: list[Provider], bad: list[Provider]) -> None:
+        result[stage] = StageFinding(stage=stage, providers=tuple(good), unenforced=tuple(bad))
+
+    put(Stage.LINT, *_by_steps(pipeline, _LINT, _LINT_USES))
+    put(
+        Stage.UNIT,
+        *_by_steps(
+            pipeline,
+            _TEST_RUNNER,
+            None,
+            lambda j, s: not _is_e2e(j, s) and not _is_integration(j, s),
+        ),
+    )
+    put(Stage.INTEGRATION, *_by_steps(pipeline, _TEST_RUNNER, None, _is_integration))
+    e2e_good, e2e_bad = _by_steps(pipeline, _TEST_RUNNER, None, _is_e2e)
+    more_good, more_bad = _by_steps(pipeline, _E2E, None, lambda j, s: bool(s.run))
+    seen = {(p.job.label, id(p.step)) for p in e2e_good + e2e_bad}
+    e2e_good += [p for p in more_good if (p.job.label, id(p.step)) not in seen]
+    e2e_bad += [p for p in more_bad if (p.job.label, id(p.step)) not in seen]
+    put(Stage.E2E, e2e_good, e2e_bad)
+    put(Stage.SECURITY, *_by_steps(pipeline, _SECURITY, _SECURITY_USES))
+    put(Stage.BUILD, *_by_steps(pipeline, _BUILD, _rx(r"^docker/build-push-action")))
+
+    for stage, env in ((Stage.DEPLOY_STAGING, _STAGING), (Stage.DEPLOY_PRODUCTION, _PRODUCTION)):
+        good: list[Provider] = []
+        bad: list[Provider] = []
+        for job in _deploy_jobs(pipeline, env):
+            why = _ignored(job, None, [])
+            if stage is Stage.DEPLOY_PRODUCTION and not job.environment:
+                why = why or "no environment: (required reviewers need a protected environment)"
+            note = f"environment {job.environment!r}" if job.environment else ""
+            (bad if why else good).append(Provider(job=job, note=why or note))
+        put(stage, good, bad)
+
+    prod_jobs = [
+        p.job
+        for p in result[Stage.DEPLOY_PRODUCTION].providers
+        + result[Stage.DEPLOY_PRODUCTION].unenforced
+    ]
+    prod_labels = {j.label for j in prod_jobs}
+    verify_good: list[Provider] = []
+    verify_bad: list[Provider] = []
+    for job in pipeline.jobs:
+        after_prod = bool(prod_labels & pipeline.upstream(job))
+        for i, step in enumerate(job.steps):
+            if not _VERIFY.search(_step_text(step)) and not (
+                after_prod and _VERIFY.search(_job_text(job)) and step.run
+            ):
+                continue
+            deploy_before = job.label in prod_labels and any(
+                _DEPLOY.search(_step_text(s)) for s in job.steps[:i]
+            )
+            if not (after_prod or deploy_before):
+                continue
+            why = _ignored(job, step, step.run.splitlines())
+            (verify_bad if why else verify_good).append(Provider(job=job, step=step, note=why))
+    put(Stage.VERIFY, verify_good, verify_bad)
+
+    rollback_good = []
+    for job in pipeline.jobs:
+        for step in job.steps:
+            if _ROLLBACK.search(_step_text(step)) or (
+                _ROLLBACK.search(_job_text(job)) and step.run
+            ):
+                cond = step.condition or job.condition
+                note = f"if: {cond}" if cond else ""
+                rollback_good.append(Provider(job=job, step=step, note=note))
+    put(Stage.ROLLBACK, rollback_good, [])
+    return result
+
+
+def _config_fail_under(root: Path) -> float | None:
+    """``fail_under`` from coverage.py's configuration files, if set."""
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text())
+            value = data.get("tool", {}).get("coverage", {}).get("report", {}).get("fail_under")
+            if value is not None:
+                return float(value)
+        except (tomllib.TOMLDecodeError, ValueError, TypeError, OSError):
+            pass
+    for name, section in (
+        (".coveragerc", "report"),
+        ("setup.cfg", "coverage:report"),
+        ("tox.ini", "coverage:report"),
+    ):
+        path = root / name
+        if not path.is_file():
+            continue
+        parser = ConfigParser()
+        try:
+            parser.read(path)
+            if parser.has_option(section, "fail_under"):
+                return float(parser.get(section, "fail_under"))
+        except (ConfigError, ValueError):
+            continue
+    return None
+
+
+def judge_gates(
+    pipeline: Pipeline,
+    stages: dict[Stage, StageFinding],
+    *,
+    root: Path,
+    min_coverage: float,
+) -> dict[Gate, GateFinding]:
+    """Whether coverage, security, the golive review and stage ordering are enforced."""
+    gates: dict[Gate, GateFinding] = {}
+
+    # Coverage: a threshold the test step fails on.
+    cov_found: list[str] = []
+    cov_weak: list[str] = []
+    runs_coverage = False
+    for job in pipeline.jobs:
+        for step in job.steps:
+            if re.search(r"--cov\b|--cov=|coverage (run|report|xml)|pytest-cov", step.run):
+                runs_coverage = True
+            for line in step.run.splitlines():
+                for m in _COV_FLAG.finditer(line):
+                    value = float(m.group(1) or m.group(2))
+                    where = f"{job.label} (step {step.label!r}): {m.group(0)}"
+                    why = _ignored(job, step, [line])
+                    if why:
+                        cov_weak.append(f"{where} - {why}")
+                    elif value < min_coverage:
+                        cov_weak.append(f"{where} - below {min_coverage:g}")
+                    else:
+                        cov_found.append(where)
+    configured = _config_fail_under(root)
+    if not cov_found and runs_coverage and configured is not None:
+        if configured >= min_coverage:
+            cov_found.append(f"fail_under = {configured:g} in coverage configuration")
+        else:
+            cov_weak.append(
+                f"fail_under = {configured:g} in coverage configuration - below {min_coverage:g}"
+            )
+    if cov_found:
+        gates[Gate.COVERAGE] = GateFinding(gate=Gate.COVERAGE, enforced=True, detail=cov_found[0])
+    else:
+        detail = (
+            "; ".join(cov_weak)
+            if cov_weak
+            else (
+                f"coverage runs but nothing fails under {min_coverage:g}%"
+                if runs_coverage
+                else "no coverage measurement with a fail-under threshold"
+            )
+        )
+        gates[Gate.COVERAGE] = GateFinding(gate=Gate.COVERAGE, enforced=False, detail=detail)
+
+    # Security: a scanner that fails the job on findings.
+    sec = stages[Stage.SECURITY]
+    enforced = []
+    weak = [str(p) for p in sec.unenforced]
+    for p in sec.providers:
+        if p.step is None:
+            continue
+        step = p.step
+        text = step.run + " " + " ".join(f"{k}={v}" for k, v in step.with_.items())
+        if step.uses.startswith("github/codeql-action") and not step.run:
+            weak.append(f"{p}: CodeQL alerts do not fail the job")
+        elif re.search(r"\btrivy\b", text + step.uses, re.I) and not re.search(
+            r"--exit-code[ =]1|exit-code=['\"]?1", text
+        ):
+            weak.append(f"{p}: trivy exits 0 on findings without --exit-code 1")
+        elif re.search(r"\bsemgrep\b(?!\s+ci)", step.run) and "--error" not in step.run:
+            weak.append(f"{p}: semgrep scan exits 0 on findings without --error")
+        elif re.search(r"\bdetect-secrets scan\b", step.run):
+            weak.append(f"{p}: detect-secrets scan only writes a baseline")
+        else:
+            enforced.append(str(p))
+    gates[Gate.SECURITY] = GateFinding(
+        gate=Gate.SECURITY,
+        enforced=bool(enforced),
+        detail=enforced[0] if enforced else ("; ".join(weak) or "no security scanner runs"),
+    )
+
+    # golive: a review that must pass before production.
+    prod = list(
+        stages[Stage.DEPLOY_PRODUCTION].providers + stages[Stage.DEPLOY_PRODUCTION].unenforced
+    )
+    golive_good, golive_weak = [], []
+    for job in pipeline.jobs:
+        for i, step in enumerate(job.steps):
+            lines = _lines(step, _GOLIVE)
+            if not lines and "golive" not in step.uses.lower():
+                continue
+            before_prod = any(
+                job.label in pipeline.upstream(p.job) or (job is p.job and _prod_step_after(job, i))
+                for p in prod
+            )
+            why = _ignored(job, step, lines)
+            where = f"{job.label} (step {step.label!r})"
+            if why:
+                golive_weak.append(f"{where} - {why}")
+            elif not before_prod:
+                golive_weak.append(f"{where} - does not gate the production deploy")
+            else:
+                golive_good.append(where)
+    gates[Gate.GOLIVE] = GateFinding(
+        gate=Gate.GOLIVE,
+        enforced=bool(golive_good),
+        detail=golive_good[0]
+        if golive_good
+        else ("; ".join(golive_weak) or "no golive review step"),
+    )
+
+    # Order: production waits for the tests, the scan, the build and staging.
+    missing: list[str] = []
+    for p in prod:
+        upstream = pipeline.upstream(p.job)
+        for stage in (Stage.UNIT, Stage.E2E, Stage.SECURITY, Stage.BUILD, Stage.DEPLOY_STAGING):
+            providers = stages[stage].providers
+            if providers and not any(
+                q.job.label in upstream or q.job.label == p.job.label for q in providers
+            ):
+                missing.append(f"{p.job.label} does not wait for {STAGE_TITLES[stage]}")
+    gates[Gate.ORDER] = GateFinding(
+        gate=Gate.ORDER,
+        enforced=bool(prod) and not missing,
+        detail="; ".join(missing)
+        if missing
+        else (
+            "production deploy waits for tests, scans, build and staging"
+            if prod
+            else "no production deploy"
+        ),
+    )
+    return gates
+
+
+def _prod_step_after(job: Job, index: int) -> bool:
+    return any(_DEPLOY.search(_step_text(s)) for s in job.steps[index + 1 :])
