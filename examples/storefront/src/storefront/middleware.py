@@ -44,7 +44,7 @@ def security_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
         "Strict-Transport-Security": f"max-age={settings.hsts_max_age_seconds}; includeSubDomains",
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
-        "Referrer-Policy": "no-referrer",
+        "Referrer-Policy": "same-origin",  # "no-referrer" makes browsers send Origin: null
         "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
         "Cross-Origin-Opener-Policy": "same-origin",
     }

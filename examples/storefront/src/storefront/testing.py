@@ -15,6 +15,7 @@ import uuid
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -223,3 +224,23 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 10.0, interval: flo
 def new_key() -> str:
     """A fresh Idempotency-Key."""
     return uuid.uuid4().hex
+
+
+@dataclass
+class Shop:
+    """A running storefront (E2E suites) and how to reach it as admin."""
+
+    url: str
+    admin_headers: dict[str, str]
+
+    def create_product(self, name: str, stock: int = 10, price_cents: int = 1500) -> dict[str, Any]:
+        """Add a product through the admin API."""
+        r = httpx.post(
+            f"{self.url}/products",
+            headers=self.admin_headers,
+            json={"sku": "E2E-" + secrets.token_hex(5), "name": name,
+                  "price_cents": price_cents, "stock": stock},
+        )
+        assert r.status_code == 201, r.text
+        product: dict[str, Any] = r.json()
+        return product

@@ -17,9 +17,14 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
 @router.get("", response_model=ProductPage)
-def list_products(db: Db, limit: Limit = 20, offset: Offset = 0) -> ProductPage:
+def list_products(
+    db: Db,
+    limit: Limit = 20,
+    offset: Offset = 0,
+    q: Annotated[str | None, Query(max_length=100, description="Name contains")] = None,
+) -> ProductPage:
     """Active products, ordered by id, paginated with ``limit``/``offset``."""
-    rows, total = svc.list_products(db, limit, offset)
+    rows, total = svc.list_products(db, limit, offset, q=q)
     return ProductPage(
         items=[ProductOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
     )

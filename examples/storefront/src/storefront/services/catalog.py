@@ -12,10 +12,13 @@ from storefront.schemas import ProductIn, ProductPatch
 
 
 def list_products(
-    db: Session, limit: int, offset: int, include_inactive: bool = False
+    db: Session, limit: int, offset: int, include_inactive: bool = False, q: str | None = None
 ) -> tuple[list[Product], int]:
-    """One page of products ordered by id, and the total count."""
+    """One page of products ordered by id (optionally name-filtered), and the total count."""
     cond = [] if include_inactive else [Product.active.is_(True)]
+    if q:
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        cond.append(Product.name.ilike(f"%{escaped}%", escape="\\"))
     total = db.scalar(select(func.count()).select_from(Product).where(*cond)) or 0
     rows = db.scalars(select(Product).where(*cond).order_by(Product.id).limit(limit).offset(offset))
     return list(rows), int(total)

@@ -202,14 +202,19 @@ def _field_errors(exc: ValidationError) -> dict[str, str]:
 
 
 @router.get("/", response_class=HTMLResponse)
-def catalog(request: Request, ctx: Ctx, auth: WebAuthDep, page: int = 1) -> Response:
-    """Product catalog with add-to-cart buttons."""
+def catalog(
+    request: Request, ctx: Ctx, auth: WebAuthDep, page: int = 1, q: str = ""
+) -> Response:
+    """Product catalog with search and add-to-cart buttons."""
     page = max(1, min(page, 100_000))
+    q = q.strip()[:100]
     with ctx.sessions() as db:
-        products, total = catalog_svc.list_products(db, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        products, total = catalog_svc.list_products(
+            db, PAGE_SIZE, (page - 1) * PAGE_SIZE, q=q or None
+        )
     pages = max(1, -(-total // PAGE_SIZE))
     return _render(
-        request, ctx, auth, "catalog.html", products=products, page=page, pages=pages
+        request, ctx, auth, "catalog.html", products=products, page=page, pages=pages, q=q
     )
 
 
