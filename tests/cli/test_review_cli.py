@@ -53,11 +53,14 @@ def test_go_review_writes_every_report(tmp_path: Path) -> None:
     assert "GO" in proc.stdout
     names = sorted(p.name for p in out.iterdir() if p.is_file())
     assert names == [
+        "readiness-package.html",
+        "readiness-package.md",
         "readiness-report.html",
         "readiness-report.json",
         "readiness-report.junit.xml",
         "readiness-report.md",
     ]
+    assert "Sign-off" in (out / "readiness-package.md").read_text()
     data = json.loads((out / "readiness-report.json").read_text())
     assert data["decision"] == "GO" and data["results"][0]["status"] == "pass"
     # and the review is in the history store
@@ -70,10 +73,8 @@ def test_no_go_exit_code_and_selected_formats(tmp_path: Path) -> None:
     out = tmp_path / "out"
     proc = golive("review", str(tmp_path), "-o", str(out), "-f", "json", "-f", "junit", "--no-history")
     assert proc.returncode == 1
-    assert sorted(p.name for p in out.iterdir() if p.is_file()) == [
-        "readiness-report.json",
-        "readiness-report.junit.xml",
-    ]
+    reports = sorted(p.name for p in out.iterdir() if p.name.startswith("readiness-report"))
+    assert reports == ["readiness-report.json", "readiness-report.junit.xml"]
     assert not (tmp_path / ".golive" / "history.db").exists()
 
 
@@ -214,7 +215,5 @@ def test_review_history_in_postgresql(tmp_path: Path) -> None:
         assert not (tmp_path / ".golive" / "history.db").exists()
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
-            )
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')

@@ -101,9 +101,18 @@ def run_review(
     print_scorecard(review, console)
     for p in written:
         console.print(f"[dim]report:[/] {p}")
+    # The readiness package (report, risks, launch plan, sign-offs) is written with every
+    # review; with history it also shows the trend and the sign-offs on record.
+    from golive.runbook.package import build_package, write_package
+
     if history:
         from golive.history.store import open_store
 
         with open_store(store, root=spec.root) as db:
-            db.save_review(review)
+            review_id = db.save_review(review)
+            package = build_package(review=review, store=db, review_id=review_id, spec=spec)
+    else:
+        package = build_package(review=review, spec=spec)
+    for p in write_package(package, out_dir):
+        console.print(f"[dim]package:[/] {p}")
     return review
