@@ -201,11 +201,12 @@ async def round_trip(params: MigrationsParams, ctx: CheckContext, server: DbUrl 
             )
             if not ok:
                 break
-        if len(schemas) == 3 and all(s.ok for s in steps):
-            left = sorted(t for t in schemas[1] if t != "alembic_version")
-            if left:
-                drift = f"downgrade to base left tables behind: {', '.join(left)}"
-            elif schemas[0] != schemas[2]:
+            if action == "downgrade":
+                left = sorted(t for t in schema if t != "alembic_version")
+                if left:
+                    drift = f"downgrade to base left tables behind: {', '.join(left)}"
+        if not drift and len(schemas) == 3 and all(s.ok for s in steps):
+            if schemas[0] != schemas[2]:
                 changed = sorted(set(schemas[0]) ^ set(schemas[2])) or sorted(
                     t for t in schemas[0] if schemas[0][t] != schemas[2].get(t)
                 )

@@ -499,18 +499,19 @@ class MigrationsCheck:
             Measurement(name="warnings", value=len(warnings)),
         )
         failed = [s for s in result.steps if not s.ok]
-        if failed:
+        if result.schema_drift:
+            then = f"; then {failed[0].name} failed" if failed else ""
             return Outcome(
                 status=Status.FAIL,
-                summary=f"{failed[0].name} failed: {failed[0].detail}",
+                summary=result.schema_drift + then,
                 measurements=measurements,
                 evidence=evidence,
                 reproducer=_reproducer(ctx),
             )
-        if result.schema_drift:
+        if failed:
             return Outcome(
                 status=Status.FAIL,
-                summary=result.schema_drift,
+                summary=f"{failed[0].name} failed: {failed[0].detail}",
                 measurements=measurements,
                 evidence=evidence,
                 reproducer=_reproducer(ctx),

@@ -1,0 +1,204 @@
+"""dr.backup, db.migrations and dr.restore_time_estimate against real files and databases."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from golive.results import Review, Status
+from tests.fixtures.dr import scratch_databases
+from tests.fixtures.review import crit
+
+Run = Callable[..., Review]
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dr"
+
+
+def one(review: Run, check: dict[str, Any], **kw: Any) -> Review:
+    return review([crit("c", check, area="dr", timeout="60s")], **kw)
+
+
+def pg_dump(url: str, out: Path) -> None:
+    libpq = url.replace("+psycopg", "")
+    subprocess.run(["pg_dump", "-Fc", "-f", str(out), libpq], check=True)
+
+
+# -- dr.backup --------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_backup_fresh_readable_and_corrupted(review: Run, pg_source: str, tmp_path: Path) -> None:
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    old = backups / "storefront-old.dump"
+    pg_dump(pg_source, old)
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    new = backups / "storefront-new.dump"
+    pg_dump(pg_source, new)
+    check = {"type": "dr.backup", "dir": "backups", "pattern": "*.dump"}
+
+    r = one(review, check, objectives={"rpo": "5m"})
+    res = r.results[0]
+    assert res.status is Status.PASS, res.summary
+    assert res.summary.startswith("newest backup storefront-new.dump is ")
+    assert "readable" in res.summary
+    assert {m.name: m.value for m in res.measurements}["tables"] >= 9
+
+    # Bit rot in the data blocks (after the table of contents, which still lists fine).
+    data = bytearray(new.read_bytes())
+    mid = len(data) * 3 // 4
+    data[mid : mid + 64] = bytes(64)
+    new.write_bytes(bytes(data))
+    res = one(review, check, objectives={"rpo": "5m"}).results[0]
+    assert res.status is Status.FAIL, res.evidence.excerpt
+    assert "storefront-new.dump is not readable" in res.summary
+
+    # Truncated (a backup job killed half-way).
+    shutil.copyfile(old, new)
+    new.write_bytes(new.read_bytes()[:4000])
+    res = one(review, check, objectives={"rpo": "5m"}).results[0]
+    assert res.status is Status.FAIL and "not readable" in res.summary
+
+    # Only the two-hour-old backup left: older than the RPO objective.
+    new.unlink()
+    res = one(review, check, objectives={"rpo": "5m"}).results[0]
+    assert res.status is Status.FAIL
+    assert "storefront-old.dump is 720" in res.summary and "old (max 300s)" in res.summary
+
+
+def test_backup_sqlite_list_command_and_empty(review: Run, sqlite_source: str, tmp_path: Path) -> None:
+    src = sqlite3.connect(sqlite_source.removeprefix("sqlite:///"))
+    good = tmp_path / "b1.db"
+    with sqlite3.connect(good) as dst:
+        src.backup(dst)
+    src.close()
+    check = {"type": "dr.backup", "list_command": f"ls {tmp_path}/b*.db", "max_age": "1h"}
+    res = one(review, check).results[0]
+    assert res.status is Status.PASS, res.summary
+    assert "integrity_check: ok" in res.evidence.excerpt
+
+    # Pages overwritten in the middle of the file.
+    data = bytearray(good.read_bytes())
+    data[8192 : 8192 + 4096] = b"\xff" * 4096
+    (tmp_path / "b2.db").write_bytes(bytes(data))
+    res = one(review, check).results[0]
+    assert res.status is Status.FAIL and "b2.db is not readable" in res.summary
+
+    (tmp_path / "b3.db").write_bytes(b"")
+    res = one(review, check).results[0]
+    assert res.status is Status.FAIL and "b3.db has 0 bytes (min 1)" in res.summary
+
+    res = one(review, {"type": "dr.backup", "dir": "nowhere"}).results[0]
+    assert (res.status, res.summary) == (Status.FAIL, "no backup found in nowhere/*")
+
+
+# -- db.migrations ----------------------------------------------------------------------------
+
+
+def test_migrations_round_trip_storefront_alembic_and_commands(review: Run) -> None:
+    res = one(review, {"type": "db.migrations", "alembic_script_location": "storefront:migrations"}).results[0]
+    assert res.status is Status.PASS, res.summary + res.evidence.excerpt
+    assert "(head 0001)" in res.summary
+    assert "downgrade base" in res.evidence.excerpt
+
+    migrate = [sys.executable, "-m", "storefront", "migrate"]
+    check = {"type": "db.migrations", "commands": {"upgrade": migrate, "downgrade": [*migrate, "--downgrade", "--revision", "base"]}}
+    res = one(review, check).results[0]
+    assert res.status is Status.PASS, res.summary + res.evidence.excerpt
+    assert "storefront migrate --downgrade --revision base" in res.evidence.excerpt
+
+
+@pytest.mark.postgres
+def test_migrations_drift_and_risky_operations(review: Run, tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "alembic_risky", tmp_path / "migrations")
+    shutil.copytree(FIXTURES / "app", tmp_path / "app")
+    before = scratch_databases()
+    check = {
+        "type": "db.migrations",
+        "alembic_script_location": "migrations",
+        "database": "postgresql",
+        "server_url": "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+        "code_paths": ["app"],
+        "large_tables": ["accounts"],
+    }
+    res = one(review, check).results[0]
+    assert res.status is Status.FAIL
+    assert res.summary == "downgrade to base left tables behind: audit; then upgrade head again failed"
+    text = res.evidence.excerpt
+    assert "0002_risky.py: drop_column(accounts) drops column accounts.legacy_code, still referenced" in text
+    assert "models.py:5" in text
+    assert "0002_risky.py: add_column(accounts) adds a NOT NULL column without server_default" in text
+    assert "0002_risky.py: create_index(accounts) builds an index without CONCURRENTLY" in text
+    # The index in 0001 is on a table created by the same migration: not flagged.
+    assert "0001_accounts.py" not in text
+    assert scratch_databases() <= before
+
+    # The same scripts on SQLite: same drift; a tool that fails is the finding.
+    check.update(database="sqlite")
+    check.pop("server_url")
+    res = one(review, check).results[0]
+    assert res.status is Status.FAIL and res.summary.startswith("downgrade to base left tables behind: audit")
+    failing = {"type": "db.migrations", "commands": {"upgrade": "echo boom >&2; exit 4", "downgrade": "true"}}
+    res = one(review, failing).results[0]
+    assert res.status is Status.FAIL
+    assert res.summary == "upgrade head failed: echo boom >&2; exit 4 -> exit 4: boom"
+
+
+# -- dr.restore_time_estimate -----------------------------------------------------------------
+
+
+def write_drill(tmp_path: Path, **data: Any) -> None:
+    folder = tmp_path / "artifacts" / "dr.drill"
+    folder.mkdir(parents=True)
+    base = {"started_at": "2026-01-01T00:00:00+00:00", "problems": [], "restore_bytes_per_s": 50e6, "overhead_s": 20.0}
+    (folder / "drill.json").write_text(json.dumps({**base, **data}))
+
+
+def test_restore_time_estimate(review: Run, tmp_path: Path) -> None:
+    write_drill(tmp_path)
+    check = {"type": "dr.restore_time_estimate", "drill": "dr.drill", "production_size": "100GB"}
+    res = one(review, check, objectives={"rto": "1h"}).results[0]
+    # 100 GB at 50 MB/s = 2000 s, plus 20 s measured around the restore.
+    assert res.status is Status.PASS, res.summary
+    assert res.summary.startswith("estimated production RTO 2020s = overhead 20.0s + 100.00 GB (configured)")
+    assert "within the RTO objective 3600s" in res.summary
+
+    res = one(review, {**check, "safety_factor": 2}, objectives={"rto": "1h"}).results[0]
+    assert res.status is Status.FAIL and "exceeds the RTO objective 3600s" in res.summary
+
+    res = one(review, {**check, "drill": "dr.other"}, objectives={"rto": "1h"}).results[0]
+    assert res.status is Status.NO_DATA and "run criterion dr.other first" in res.summary
+
+
+@pytest.mark.postgres
+def test_restore_time_estimate_measures_production_size(review: Run, pg_source: str) -> None:
+    check = {
+        "type": "dr.restore_time_estimate",
+        "restore_throughput": "1MB",
+        "overhead": "5s",
+        "production_database_url": pg_source,
+    }
+    res = one(review, check, objectives={"rto": "1h"}).results[0]
+    assert res.status is Status.PASS, res.summary
+    size = {m.name: m.value for m in res.measurements}["production_size"]
+    assert size > 1e6
+    assert "measured on postgresql+psycopg://postgres@127.0.0.1:5432/golive_dr_" in res.summary
+
+
+def test_params_are_validated(review: Run) -> None:
+    from golive.errors import SpecError
+
+    with pytest.raises(SpecError) as err:
+        one(review, {"type": "dr.backup", "dir": "a", "list_command": "ls"})
+    assert "give exactly one of dir or list_command" in str(err.value.problems[0])
+    with pytest.raises(SpecError):
+        one(review, {"type": "dr.drill", "start": [], "marker_table": "x; drop"})
