@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 from golive.checks.base import Check
+from golive.testing.contract import ContractCheck
 from golive.testing.coverage import CoverageCheck
+from golive.testing.history import HistoryCheck
 from golive.testing.pipeline import PipelineCheck
 from golive.testing.suite import SuiteCheck
 
-CHECK_TYPES: list[type[Check]] = [SuiteCheck, CoverageCheck, PipelineCheck]
+CHECK_TYPES: list[type[Check]] = [
+    SuiteCheck,
+    CoverageCheck,
+    ContractCheck,
+    PipelineCheck,
+    HistoryCheck,
+]
 
-__all__ = ["CHECK_TYPES", "CoverageCheck", "PipelineCheck", "SuiteCheck"]
+__all__ = [
+    "CHECK_TYPES",
+    "ContractCheck",
+    "CoverageCheck",
+    "HistoryCheck",
+    "PipelineCheck",
+    "SuiteCheck",
+]

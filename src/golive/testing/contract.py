@@ -1,0 +1,281 @@
+"""``api.contract``: fuzz the API against its OpenAPI document with Schemathesis.
+
+Runs the Schemathesis CLI (4.x) in its own process group: no server errors, responses
+match the schema, invalid input is rejected with 4xx, optional max response time, and
+stateful sequences through the API's links. Credentials never appear on the command line:
+they go into a Schemathesis config file as ``${VAR}`` references and into the child's
+environment. Every failure is reported with its curl reproducer.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import shlex
+from typing import ClassVar, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, model_validator
+
+from golive.checks._common import excerpt, redact
+from golive.checks.base import CheckContext, CheckError, Params
+from golive.results import Evidence, Measurement, Outcome, Status
+from golive.spec._duration import Duration
+from golive.testing._schemathesis import ContractRun, read_json_report, read_junit_failures
+from golive.testing._util import check_regex, tool
+from golive.testing.base import TestingError
+
+DEFAULT_CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+)
+Phase = Literal["examples", "coverage", "fuzzing", "stateful"]
+ALL_PHASES: list[Phase] = ["examples", "coverage", "fuzzing", "stateful"]
+
+
+class LoginAuth(Params):
+    """Log in first and send the returned token as a bearer token."""
+
+    path: str = Field(description="Login endpoint, e.g. /api/auth/login.")
+    json_body: dict[str, str] = Field(
+        alias="json", description="JSON body; ${VAR} allowed for credentials."
+    )
+    token_field: str = Field(default="access_token", description="Field holding the token.")
+
+
+class AuthParams(Params):
+    """How the fuzzer authenticates; exactly one of bearer, basic or login."""
+
+    bearer: str | None = Field(default=None, description="A token, e.g. ${API_TOKEN}.")
+    basic: dict[str, str] | None = Field(
+        default=None, description="{username: ..., password: ${PASSWORD}}."
+    )
+    login: LoginAuth | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> AuthParams:
+        given = [x for x in (self.bearer, self.basic, self.login) if x is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of bearer, basic or login")
+        if self.basic is not None and set(self.basic) != {"username", "password"}:
+            raise ValueError("basic needs username and password")
+        return self
+
+
+class ContractParams(Params):
+    """Params of the ``api.contract`` check."""
+
+    schema_: str | None = Field(
+        default=None,
+        alias="schema",
+        description="OpenAPI URL, path on the service, or a file [default: openapi_path].",
+    )
+    base_url: str | None = Field(default=None, description="API base URL [default: environment].")
+    checks: list[str] = Field(default_factory=lambda: list(DEFAULT_CHECKS))
+    phases: list[Phase] = Field(
+        default_factory=lambda: list(ALL_PHASES),
+        description="stateful follows the API's links (declared or inferred).",
+    )
+    max_examples: int = Field(default=30, ge=1, le=10_000)
+    max_response_time: Duration | None = Field(default=None, description="Per response.")
+    seed: int | None = Field(default=1, description="Fixed seed: the same run every time.")
+    workers: int = Field(default=1, ge=1, le=16)
+    mode: Literal["all", "positive", "negative"] = "all"
+    include_path_regex: str | None = None
+    exclude_path_regex: str | None = None
+    headers: dict[str, str] = Field(
+        default_factory=dict, description="Extra headers; ${VAR} allowed."
+    )
+    auth: AuthParams | None = None
+    request_timeout: Duration = Field(default=10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _valid(self) -> ContractParams:
+        check_regex(self.include_path_regex)
+        check_regex(self.exclude_path_regex)
+        if not self.checks:
+            raise ValueError("checks must not be empty")
+        return self
+
+
+def _loopback_or_allowed(url: str, allowed: list[str]) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host in ("localhost", *allowed):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class ContractCheck:
+    """Fuzz the API with Schemathesis against its OpenAPI document."""
+
+    name: ClassVar[str] = "api.contract"
+    description: ClassVar[str] = (
+        "Schemathesis against the OpenAPI document: no 5xx, schema-conformant, 4xx on bad input."
+    )
+    Params: ClassVar[type[ContractParams]] = ContractParams
+
+    async def _login(self, ctx: CheckContext, login: LoginAuth) -> str:
+        body = {k: ctx.resolve(v) for k, v in login.json_body.items()}
+        try:
+            response = await ctx.http.post(ctx.url(login.path), json=body, timeout=10.0)
+        except Exception as exc:  # httpx raises many kinds; all mean "cannot log in"
+            raise CheckError(f"login at {login.path} failed: {type(exc).__name__}") from exc
+        if response.status_code >= 400:
+            raise CheckError(f"login at {login.path} answered HTTP {response.status_code}")
+        try:
+            token = response.json()[login.token_field]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CheckError(f"login response has no {login.token_field!r}") from exc
+        return str(token)
+
+    async def run(self, params: ContractParams, ctx: CheckContext) -> Outcome:
+        """Run Schemathesis and turn its reports into an outcome."""
+        exe = tool("schemathesis")
+        if exe is None:
+            raise CheckError("schemathesis is not installed (pip install 'schemathesis>=4,<5')")
+        base = ctx.url(params.base_url) if params.base_url else ctx.url("")
+        base = base.rstrip("/")
+        if not _loopback_or_allowed(base, list(ctx.environment.allow_hosts)):
+            raise CheckError(
+                f"{urlsplit(base).hostname} is not loopback and not in the environment's "
+                "allow_hosts: golive sends fuzzing traffic only where it is allowed"
+            )
+        location = params.schema_ or ctx.environment.openapi_path
+        location = ctx.resolve(location)
+        if not location.startswith(("http://", "https://")) and ctx.path(location).is_file():
+            location = str(ctx.path(location))
+        else:
+            location = ctx.url(location)
+
+        secrets: dict[str, str] = {}
+        headers: dict[str, str] = {}
+        for i, (name, value) in enumerate(params.headers.items()):
+            secrets[f"GOLIVE_ST_H{i}"] = ctx.resolve(value)
+            headers[name] = f"${{GOLIVE_ST_H{i}}}"
+        basic: tuple[str, str] | None = None
+        if params.auth is not None:
+            if params.auth.bearer is not None:
+                secrets["GOLIVE_ST_TOKEN"] = ctx.resolve(params.auth.bearer)
+            elif params.auth.login is not None:
+                secrets["GOLIVE_ST_TOKEN"] = await self._login(ctx, params.auth.login)
+            if "GOLIVE_ST_TOKEN" in secrets:
+                headers["Authorization"] = "Bearer ${GOLIVE_ST_TOKEN}"
+            if params.auth.basic is not None:
+                secrets["GOLIVE_ST_USER"] = ctx.resolve(params.auth.basic["username"])
+                secrets["GOLIVE_ST_PASSWORD"] = ctx.resolve(params.auth.basic["password"])
+                basic = ("${GOLIVE_ST_USER}", "${GOLIVE_ST_PASSWORD}")
+
+        out = ctx.artifacts_dir / "schemathesis"
+        out.mkdir(parents=True, exist_ok=True)
+        config = out / "schemathesis.toml"
+        lines = []
+        if headers:
+            lines.append("[headers]")
+            lines += [f"{_toml_string(k)} = {_toml_string(v)}" for k, v in headers.items()]
+        if basic is not None:
+            lines.append("[auth.basic]")
+            lines += [
+                f"username = {_toml_string(basic[0])}",
+                f"password = {_toml_string(basic[1])}",
+            ]
+        config.write_text("\n".join(lines) + "\n")
+        junit, report = out / "junit.xml", out / "report.json"
+        for stale in (junit, report):
+            stale.unlink(missing_ok=True)
+
+        argv = [exe, "--config-file", str(config), "run", location, "--url", base]
+        argv += [
+            "--checks", ",".join(params.checks),
+            "--phases", ",".join(params.phases),
+            "--max-examples", str(params.max_examples),
+            "--workers", str(params.workers),
+            "--mode", params.mode,
+            "--request-timeout", f"{params.request_timeout:g}",
+            "--generation-database", "none",
+            "--report", "junit,json",
+            "--report-junit-path", str(junit),
+            "--report-json-path", str(report),
+            "--no-color",
+        ]  # fmt: skip
+        if params.seed is not None:
+            argv += ["--seed", str(params.seed)]
+        if params.max_response_time is not None:
+            argv += ["--max-response-time", f"{params.max_response_time:g}"]
+        if params.include_path_regex:
+            argv += ["--include-path-regex", params.include_path_regex]
+        if params.exclude_path_regex:
+            argv += ["--exclude-path-regex", params.exclude_path_regex]
+
+        result = await ctx.run(argv, cwd=out, env=secrets, timeout=max(1.0, ctx.timeout - 2.0))
+        log = out / "output.log"
+        log.write_text(redact(result.stdout + "\n" + result.stderr))
+        shown = [a if a != str(config) else "schemathesis.toml" for a in argv]
+        shown[0] = "schemathesis"
+        reproducer = redact(shlex.join(shown))
+        artifacts = tuple(str(p) for p in (log, junit, report, config) if p.exists())
+        output = result.stdout + "\n" + result.stderr
+        if result.timed_out:
+            return Outcome(
+                status=Status.ERROR,
+                summary=f"Schemathesis did not finish within {ctx.timeout:g}s; it was stopped",
+                evidence=Evidence(excerpt=excerpt(output), artifacts=artifacts),
+                reproducer=reproducer,
+            )
+        try:
+            failures = read_junit_failures(junit) if junit.exists() else []
+            run = read_json_report(report) if report.exists() else ContractRun(complete=False)
+        except TestingError as exc:
+            raise CheckError(str(exc)) from exc
+        measurements = (
+            Measurement(name="operations", value=run.operations_tested),
+            Measurement(name="test_cases", value=run.test_cases),
+            Measurement(name="failures", value=len(failures), target="0"),
+        )
+        if (
+            not report.exists()
+            or (run.errors and not failures)
+            or (result.returncode not in (0, 1) and not failures)
+        ):
+            why = "; ".join(run.errors[:3]) or f"exit {result.returncode}"
+            return Outcome(
+                status=Status.ERROR,
+                summary=f"Schemathesis could not test the API: {why}"[:500],
+                measurements=measurements,
+                evidence=Evidence(excerpt=excerpt(output), artifacts=artifacts),
+                reproducer=reproducer,
+            )
+        if failures:
+            lines = []
+            for f in failures:
+                lines.append(f.headline)
+                lines += [f"    {c}" for c in f.curl]
+            details = "\n\n".join(f"--- {f.operation}\n{f.detail[:1200]}" for f in failures[:5])
+            first_curl = next((f.curl[-1] for f in failures if f.curl), reproducer)
+            ops = sorted({f.operation for f in failures})
+            return Outcome(
+                status=Status.FAIL,
+                summary=f"{len(failures)} contract failures in {', '.join(ops)}: "
+                + "; ".join(f.headline for f in failures[:3]),
+                measurements=measurements,
+                evidence=Evidence(
+                    excerpt=excerpt("\n".join(lines) + "\n\n" + details, 6000), artifacts=artifacts
+                ),
+                reproducer=redact(first_curl),
+            )
+        return Outcome(
+            status=Status.PASS,
+            summary=f"{run.test_cases} generated requests against {run.operations_tested} "
+            f"operations: no failures ({', '.join(params.checks)})",
+            measurements=measurements,
+            evidence=Evidence(excerpt=excerpt(result.stdout, 2000), artifacts=artifacts),
+            reproducer=reproducer,
+        )
