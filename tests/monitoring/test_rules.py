@@ -75,7 +75,9 @@ def test_failing_unit_test_fails(generated: Path) -> None:
 def test_runbook_anchor_must_exist(generated: Path) -> None:
     runbook = generated / "runbook.md"
     runbook.write_text(runbook.read_text().replace("## StorefrontInstanceDown", "## Instance"))
-    out = run_check(PrometheusRulesCheck, params(), workdir=generated.parent)
+    out = run_check(
+        PrometheusRulesCheck, params(tests=[], require_tests=[]), workdir=generated.parent
+    )
     assert out.status is Status.FAIL
     assert "runbook_url #storefrontinstancedown is not a heading in monitoring/runbook.md" in (
         out.summary
@@ -88,7 +90,9 @@ def test_missing_severity_and_summary_fail(generated: Path) -> None:
     text = text.replace("severity: info", "severity: sev9", 1)
     text = text.replace("summary: A storefront instance", "note: A storefront instance", 1)
     rules.write_text(text)
-    out = run_check(PrometheusRulesCheck, params(), workdir=generated.parent)
+    out = run_check(
+        PrometheusRulesCheck, params(tests=[], require_tests=[]), workdir=generated.parent
+    )
     assert out.status is Status.FAIL
     assert "unknown severity 'sev9'" in out.evidence.excerpt
     assert "StorefrontInstanceDown has no summary annotation" in out.evidence.excerpt

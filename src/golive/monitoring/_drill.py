@@ -118,6 +118,9 @@ class StepFault:
         self.description = params.description or "fault from the spec"
         self._params = params
         self._ctx = ctx
+        # The login endpoint is usually behind the very fault being injected, so the token
+        # from the inject step is reused to remove it.
+        self._tokens: dict[str, str] = {}
 
     async def inject(self) -> str:
         """Run the inject step."""
@@ -150,7 +153,9 @@ class StepFault:
         ctx = self._ctx
         headers = {k: ctx.resolve(v) for k, v in step.headers.items()}
         try:
-            if step.login is not None:
+            if step.login is not None and step.login.path in self._tokens:
+                headers["Authorization"] = f"Bearer {self._tokens[step.login.path]}"
+            elif step.login is not None:
                 login = await ctx.http.post(
                     ctx.url(step.login.path),
                     json=_resolve_deep(step.login.json_body, ctx),
@@ -163,6 +168,7 @@ class StepFault:
                 token = login.json().get(step.login.token_field)
                 if not isinstance(token, str):
                     raise MonitoringError(f"login answer has no {step.login.token_field!r}")
+                self._tokens[step.login.path] = token
                 headers["Authorization"] = f"Bearer {token}"
             response = await ctx.http.request(
                 step.method,

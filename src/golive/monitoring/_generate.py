@@ -12,6 +12,7 @@ multi-burn-rate alerts (14.4x over 1h/5m and 6x over 6h/30m page; 3x over 1d/2h 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -180,6 +181,13 @@ def _ratio_record(window: str) -> str:
     return f"job:slo_errors_per_request:ratio_rate{window}"
 
 
+def _error_series(model: _Model, ratio: float, steps: int) -> dict[str, str]:
+    """Traffic whose error ratio is ``ratio`` (rounded up), 1000 good requests a minute."""
+    ratio = min(ratio, 0.95)
+    per_min_err = max(1, math.ceil(1000 * ratio / (1 - ratio)))
+    return _traffic_series(model, 1000, per_min_err, steps)
+
+
 def _traffic_series(model: _Model, per_min_ok: int, per_min_err: int, steps: int) -> dict[str, str]:
     assert model.requests is not None
     ok = model.example_labels(model.requests, **{model.status_label: "200"})
@@ -284,14 +292,14 @@ def alert_specs(model: _Model) -> list[AlertSpec]:
             name = f"{a}ErrorBudget{'Fast' if fast else 'Slow'}Burn"
             if fast:
                 tests: tuple[RuleTest, ...] = (
-                    RuleTest(series=_traffic_series(model, 600, 60, 120), eval_time="70m",
+                    RuleTest(series=_error_series(model, 20 * budget, 120), eval_time="70m",
                              labels={"job": job}),
                     RuleTest(series=_traffic_series(model, 600, 0, 120), eval_time="70m",
                              labels={}, fires=False),
                 )
             else:
                 tests = (
-                    RuleTest(series=_traffic_series(model, 1000, 5, 300), eval_time="4h",
+                    RuleTest(series=_error_series(model, 4 * budget, 140), eval_time="130m",
                              labels={"job": job}),
                 )
             alerts.append(
@@ -336,8 +344,11 @@ def alert_specs(model: _Model) -> list[AlertSpec]:
                     "Read the service logs for those routes; check recent deploys.",
                 ),
                 tests=(
-                    RuleTest(series=_traffic_series(model, 600, 60, 120), eval_time="70m",
-                             labels={"job": job}),
+                    RuleTest(
+                        series=_error_series(model, 2 * s.error_rate / 100, 120),
+                        eval_time="70m",
+                        labels={"job": job},
+                    ),
                 ),
             )
         )

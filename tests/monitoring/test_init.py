@@ -1,0 +1,124 @@
+"""`golive init monitoring`: files from the spec and /metrics, never clobbering user edits."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from golive.cli import app
+from golive.monitoring import _files
+from tests.monitoring.conftest import FIXTURES
+
+SPEC = """
+service: {name: shop}
+environments:
+  local:
+    base_url: http://127.0.0.1:${SHOP_PORT:-8100}
+objectives: {availability: 99.5, latency_p95_ms: 250, latency_p99_ms: 900, error_rate: 2}
+"""
+
+
+@pytest.fixture
+def spec_dir(tmp_path: Path) -> Path:
+    (tmp_path / "golive.yaml").write_text(SPEC)
+    return tmp_path
+
+
+def init(spec_dir: Path, *args: str) -> subprocess.CompletedProcess[str] | object:
+    return CliRunner().invoke(
+        app,
+        [
+            "init",
+            "monitoring",
+            str(spec_dir),
+            "--metrics-file",
+            str(FIXTURES / "storefront-metrics.txt"),
+            *args,
+        ],
+    )
+
+
+def test_writes_all_files_from_spec_and_metrics(spec_dir: Path) -> None:
+    result = init(spec_dir)
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    out = spec_dir / "monitoring"
+    names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert names == [
+        ".golive-init.json",
+        "alertmanager.yml",
+        "dashboards/shop-business.json",
+        "dashboards/shop-golive-readiness.json",
+        "dashboards/shop-red.json",
+        "dashboards/shop-slo.json",
+        "dashboards/shop-use.json",
+        "prometheus.yml",
+        "rules/shop.rules.test.yml",
+        "rules/shop.rules.yml",
+        "runbook.md",
+    ]
+    prom = (out / "prometheus.yml").read_text()
+    assert "- 127.0.0.1:8100" in prom  # ${SHOP_PORT:-8100} resolved
+    rules = (out / "rules" / "shop.rules.yml").read_text()
+    assert "(14.4 * 0.005)" in rules  # 99.5% availability -> budget 0.005
+    assert "> 0.25" in rules and "> 0.9" in rules  # p95 and p99 objectives in seconds
+    assert "job:slo_errors_per_request:ratio_rate5m{job=\"shop\"} > 0.02" in rules
+    assert "storefront_outbox_lag_seconds" in rules  # lag alert where the metric exists
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool missing")
+def test_generated_files_pass_promtool_and_amtool(spec_dir: Path) -> None:
+    init(spec_dir, "--no-verify")
+    out = spec_dir / "monitoring"
+    for argv in (
+        ["promtool", "check", "config", "prometheus.yml"],
+        ["promtool", "test", "rules", "rules/shop.rules.test.yml"],
+        ["amtool", "check-config", "alertmanager.yml"],
+    ):
+        done = subprocess.run(argv, cwd=out, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_rerun_keeps_user_changes_and_shows_diff(spec_dir: Path) -> None:
+    init(spec_dir, "--no-verify")
+    am = spec_dir / "monitoring" / "alertmanager.yml"
+    edited = am.read_text().replace("repeat_interval: 4h", "repeat_interval: 3h")
+    am.write_text(edited)
+    result = init(spec_dir, "--no-verify")
+    output = result.output  # type: ignore[attr-defined]
+    assert result.exit_code == 0, output  # type: ignore[attr-defined]
+    assert am.read_text() == edited
+    assert "alertmanager.yml was changed since golive wrote it" in output
+    assert "-  repeat_interval: 3h" in output and "+  repeat_interval: 4h" in output
+    assert "kept (yours)" in output
+    assert "unchanged" in output
+
+    forced = init(spec_dir, "--force", "--no-verify")
+    assert forced.exit_code == 0  # type: ignore[attr-defined]
+    assert "repeat_interval: 4h" in am.read_text()
+
+
+def test_unchanged_generated_file_is_updated(tmp_path: Path) -> None:
+    first = _files.plan(tmp_path, {"a.txt": "one\n"})
+    _files.apply(tmp_path, first)
+    second = _files.plan(tmp_path, {"a.txt": "two\n"})
+    assert [p.action for p in second] == [_files.Action.UPDATE]
+    _files.apply(tmp_path, second)
+    assert (tmp_path / "a.txt").read_text() == "two\n"
+    (tmp_path / "a.txt").write_text("mine\n")
+    third = _files.plan(tmp_path, {"a.txt": "three\n"})
+    assert [p.action for p in third] == [_files.Action.CONFLICT]
+    assert _files.apply(tmp_path, third) == []
+    assert (tmp_path / "a.txt").read_text() == "mine\n"
+
+
+def test_unreachable_metrics_is_a_clear_error(spec_dir: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["init", "monitoring", str(spec_dir), "--metrics-url", "http://127.0.0.1:9/metrics"]
+    )
+    assert result.exit_code == 3
+    assert "cannot read http://127.0.0.1:9/metrics" in result.output
+    assert "--metrics-file" in result.output
