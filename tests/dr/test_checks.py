@@ -105,13 +105,18 @@ def test_backup_sqlite_list_command_and_empty(review: Run, sqlite_source: str, t
 
 
 def test_migrations_round_trip_storefront_alembic_and_commands(review: Run) -> None:
-    res = one(review, {"type": "db.migrations", "alembic_script_location": "storefront:migrations"}).results[0]
+    res = one(review, {"type": "db.migrations", "alembic_script_location": "storefront:migrations"}).results[
+        0
+    ]
     assert res.status is Status.PASS, res.summary + res.evidence.excerpt
     assert "(head 0001)" in res.summary
     assert "downgrade base" in res.evidence.excerpt
 
     migrate = [sys.executable, "-m", "storefront", "migrate"]
-    check = {"type": "db.migrations", "commands": {"upgrade": migrate, "downgrade": [*migrate, "--downgrade", "--revision", "base"]}}
+    check = {
+        "type": "db.migrations",
+        "commands": {"upgrade": migrate, "downgrade": [*migrate, "--downgrade", "--revision", "base"]},
+    }
     res = one(review, check).results[0]
     assert res.status is Status.PASS, res.summary + res.evidence.excerpt
     assert "storefront migrate --downgrade --revision base" in res.evidence.excerpt
@@ -159,7 +164,12 @@ def test_migrations_drift_and_risky_operations(review: Run, tmp_path: Path) -> N
 def write_drill(tmp_path: Path, **data: Any) -> None:
     folder = tmp_path / "artifacts" / "dr.drill"
     folder.mkdir(parents=True)
-    base = {"started_at": "2026-01-01T00:00:00+00:00", "problems": [], "restore_bytes_per_s": 50e6, "overhead_s": 20.0}
+    base = {
+        "started_at": "2026-01-01T00:00:00+00:00",
+        "problems": [],
+        "restore_bytes_per_s": 50e6,
+        "overhead_s": 20.0,
+    }
     (folder / "drill.json").write_text(json.dumps({**base, **data}))
 
 

@@ -15,12 +15,18 @@ import pytest
 
 from golive.results import Review, Status
 from tests.fixtures.dr import PG_ADMIN, pid_alive, scratch_databases
-from tests.fixtures.review import crit
-from tests.fixtures.servers import storefront
+from tests.fixtures.review import crit, write_spec
+from tests.fixtures.servers import STOREFRONT, storefront
 
 Run = Callable[..., Review]
 
 SERVE = f"{sys.executable} -m storefront serve --host 127.0.0.1 --port ${{DRILL_PORT}}"
+OPS = STOREFRONT / "ops"
+#: storefront's own backup procedure, as examples/storefront/golive.yaml runs it.
+STOREFRONT_SCRIPTS = {
+    "backup_command": f'DATABASE_URL="$SOURCE_DATABASE_URL" {OPS}/backup.sh "$BACKUP_FILE"',
+    "restore_command": f'DATABASE_URL="$RESTORED_DATABASE_URL" {OPS}/restore.sh "$BACKUP_FILE"',
+}
 
 
 def drill(source_url: str, pid: int, tmp_path: Path, **extra: Any) -> dict[str, Any]:
@@ -79,12 +85,28 @@ def source_tables_pg(url: str) -> set[str]:
     return {r[0] for r in rows}
 
 
+def init_dr(tmp_path: Path, check: dict[str, Any]) -> str:
+    """Write the spec the review will use and generate its DR runbook with `golive init dr`."""
+    from typer.testing import CliRunner
+
+    from golive.cli import app
+
+    write_spec(tmp_path, [crit("dr.drill", check, area="dr", timeout="120s")], objectives={"rto": "60s"})
+    result = CliRunner().invoke(app, ["init", "dr", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    return (tmp_path / "docs" / "DR_RUNBOOK.md").read_text()
+
+
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_drill_passes_on_postgresql(review: Run, pg_source: str, tmp_path: Path) -> None:
     before_dirs = scratch_dirs()
     with storefront(tmp_path, database_url=pg_source) as server:
-        r = run_drill(review, drill(pg_source, server.proc.pid, tmp_path, jobs=2))
+        check = drill(pg_source, server.proc.pid, tmp_path, jobs=2, runbook="docs/DR_RUNBOOK.md")
+        check.update(STOREFRONT_SCRIPTS)
+        runbook = init_dr(tmp_path, check)
+        assert STOREFRONT_SCRIPTS["backup_command"] in runbook
+        r = run_drill(review, check)
     result = r.results[0]
     assert result.status is Status.PASS, result.summary + "\n" + result.evidence.excerpt
     m = {x.name: x for x in result.measurements}
@@ -118,15 +140,19 @@ def test_drill_passes_on_sqlite_and_fails_rto(review: Run, sqlite_source: str, t
         names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert "golive_dr_markers" not in names
 
-    # The same drill against an objective no restore can meet.
+    # storefront's own scripts, against an objective no restore can meet, and a runbook that
+    # was never written.
     with storefront(tmp_path, database_url=sqlite_source) as server:
-        r = run_drill(
-            review, drill(sqlite_source, server.proc.pid, tmp_path), objectives={"rto": "50ms", "rpo": "1h"}
-        )
+        check = drill(sqlite_source, server.proc.pid, tmp_path, runbook="docs/DR_RUNBOOK.md")
+        check.update(STOREFRONT_SCRIPTS)
+        r = run_drill(review, check, objectives={"rto": "50ms", "rpo": "1h"})
     result = r.results[0]
     assert result.status is Status.FAIL
-    assert "exceeds the objective 0.05s" in result.summary
-    assert result.summary.startswith("RTO ")
+    assert result.summary.startswith("RTO ") and "exceeds the objective 0.05s (+1 more)" in result.summary
+    assert "DR runbook docs/DR_RUNBOOK.md does not exist" in result.evidence.excerpt
+    assert "backup.sh: wrote" not in result.evidence.excerpt  # output stays in the artifacts
+    report = drill_report(tmp_path)
+    assert report["problems"][0].startswith("RTO ") and report["rpo_s"] < 3600
 
 
 @pytest.mark.postgres
@@ -172,7 +198,9 @@ def test_interrupted_drill_leaves_nothing_behind(review: Run, pg_source: str, tm
 
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_drill_timeout_cleans_up_and_failed_start_is_reported(review: Run, pg_source: str, tmp_path: Path) -> None:
+def test_drill_timeout_cleans_up_and_failed_start_is_reported(
+    review: Run, pg_source: str, tmp_path: Path
+) -> None:
     with storefront(tmp_path, database_url=pg_source) as server:
         check = drill(pg_source, server.proc.pid, tmp_path, start="echo cannot start >&2; exit 3")
         r = run_drill(review, check)

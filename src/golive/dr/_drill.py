@@ -256,16 +256,6 @@ class _MarkerLoop:
                 + (f": {self.errors[-1]}" if self.errors else "")
             )
 
-    @contextlib.asynccontextmanager
-    async def paused(self) -> AsyncIterator[None]:
-        self.running.clear()
-        # Let an insert that is in flight finish before the caller reads the database.
-        await asyncio.sleep(self.interval + 0.05)
-        try:
-            yield
-        finally:
-            self.running.set()
-
     async def stop(self) -> None:
         if self._closed:
             return
@@ -407,6 +397,14 @@ class _Drill:
         queries = {q.name: snap.query(q.name, q.sql) for q in self.cfg.queries if q.expect is None}
         return sums, queries, snap.revision()
 
+    @staticmethod
+    def _sqlite_tables(path: Path, readonly: bool) -> list[str]:
+        snap = lite.SqliteSnapshot(path, readonly=readonly)
+        try:
+            return snap.tables()
+        finally:
+            snap.close()
+
     async def _close(self, snap: Snapshot) -> None:
         if snap in self.snapshots:
             self.snapshots.remove(snap)
@@ -462,23 +460,23 @@ class _Drill:
                 )
                 await self._close(snap)
             elif self.cfg.backup_command is not None:
-                # golive cannot share its snapshot with an arbitrary command: markers pause and
-                # the source is read before and after; equal reads mean the backup saw that state.
-                async with self.writer.paused():
-                    before = await asyncio.to_thread(self._open_source_snapshot)
-                    self.source_sums, self.source_queries, self.source_revision = await asyncio.to_thread(
-                        self._read_snapshot, before
-                    )
-                    await self._close(before)
-                    await self._command("backup command", self.cfg.backup_command, s)
-                    after = await asyncio.to_thread(self._open_source_snapshot)
-                    after_sums = await asyncio.to_thread(after.checksums, self.cfg.exclude_tables)
-                    await self._close(after)
-                if after_sums != self.source_sums:
-                    raise DrError(
-                        "the source changed while the backup command ran (writes other than golive's "
-                        "markers); stop writers during the drill or use the built-in online backup"
-                    )
+                # SQLite has no snapshot to share with another process: the backup file itself
+                # is the snapshot (the service keeps writing, so the live file has moved on). Its
+                # tables must be the source's; its content is what the restore must reproduce.
+                source_tables = await asyncio.to_thread(self._sqlite_tables, src.sqlite_path, False)
+                await self._command("backup command", self.cfg.backup_command, s)
+                if not self.backup_path.exists():
+                    raise DrError(f"the backup command did not write {self.backup_path}")
+                backup_tables = await asyncio.to_thread(self._sqlite_tables, self.backup_path, True)
+                missing = sorted(set(source_tables) - set(backup_tables))
+                if missing:
+                    raise DrError(f"the backup lacks tables of the source: {', '.join(missing)}")
+                snap = lite.SqliteSnapshot(self.backup_path, readonly=True)
+                self.snapshots.append(snap)
+                self.source_sums, self.source_queries, self.source_revision = await asyncio.to_thread(
+                    self._read_snapshot, snap
+                )
+                await self._close(snap)
             else:
                 snap = await asyncio.to_thread(self._open_source_snapshot)
                 assert isinstance(snap, lite.SqliteSnapshot)

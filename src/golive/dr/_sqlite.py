@@ -25,9 +25,15 @@ def _quote(name: str) -> str:
 
 
 def open_db(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """Open a database in autocommit mode with a generous busy timeout."""
+    """Open a database in autocommit mode with a generous busy timeout.
+
+    ``readonly`` is for backup files nothing else writes to: opened immutable, so that a
+    WAL-mode copy needs no shared-memory file next to it.
+    """
     if readonly:
-        uri = f"file:{path}?mode=ro"
+        if not path.exists():
+            raise DrError(f"SQLite database {path} does not exist")
+        uri = f"file:{path}?mode=ro&immutable=1"
     elif not path.exists():
         raise DrError(f"SQLite database {path} does not exist")
     else:
@@ -104,9 +110,9 @@ def restore(backup: Path, target: Path) -> None:
 class SqliteSnapshot:
     """A read transaction on one database file; its view is fixed until :meth:`close`."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = path
-        self._conn = open_db(path)
+        self._conn = open_db(path, readonly=readonly)
         try:
             self._conn.execute("BEGIN")
             # The snapshot is taken at the first read, not at BEGIN.

@@ -27,7 +27,7 @@ from golive.dr._drill import (
     run_drill,
     write_artifacts,
 )
-from golive.dr._urls import DbUrl, parse_db_url
+from golive.dr._urls import DbKind, DbUrl, parse_db_url
 from golive.dr.base import DrError
 from golive.results import Evidence, Measurement, Outcome, Status
 from golive.spec import Duration
@@ -62,9 +62,13 @@ def _db_url(ctx: CheckContext, explicit: str | None) -> DbUrl:
     if not text:
         raise CheckError("no database: set database_url in the check or in the environment")
     try:
-        return parse_db_url(ctx.resolve(text))
+        url = parse_db_url(ctx.resolve(text))
     except DrError as exc:
         raise CheckError(str(exc)) from None
+    if url.kind is DbKind.SQLITE and url.database and url.database != ":memory:":
+        # Relative SQLite paths are relative to the spec, like every other path in it.
+        url = url.with_database(str(ctx.path(url.database)))
+    return url
 
 
 def _reproducer(ctx: CheckContext) -> str:
@@ -224,8 +228,9 @@ class DrillCheck:
         path = ctx.path(params.runbook)
         if not path.is_file():
             return [f"DR runbook {params.runbook} does not exist (write it with `golive init dr`)"]
-        text = path.read_text(errors="replace")
-        missing = [n for n, c in drill_commands(params) if command_text(c) not in text]
+        # Whitespace-insensitive: the runbook indents commands inside numbered steps.
+        text = " ".join(path.read_text(errors="replace").split())
+        missing = [n for n, c in drill_commands(params) if " ".join(command_text(c).split()) not in text]
         if missing:
             return [
                 f"DR runbook {params.runbook} does not show the drill's {', '.join(missing)} command(s): "
