@@ -98,6 +98,7 @@ class LocalDriver:
         self.dir = (state_root if state_root.is_absolute() else workdir / state_root) / environment
         self._state_file = self.dir / "state.json"
         self._state = self._load()
+        self._starting: _Instance | None = None
 
     # -- state ------------------------------------------------------------------------------
 
@@ -137,7 +138,12 @@ class LocalDriver:
         s = self._state
         groups = [
             {"targets": [f"127.0.0.1:{inst.port}"], "labels": {"version": inst.version, "track": track}}
-            for track, inst in (("stable", s.stable), ("canary", s.candidate), ("standby", s.standby))
+            for track, inst in (
+                ("stable", s.stable),
+                ("canary", s.candidate),
+                ("standby", s.standby),
+                ("starting", self._starting),
+            )
             if inst is not None
         ]
         path = self.dir / "targets.json"
@@ -218,11 +224,21 @@ class LocalDriver:
         log = self.dir / "logs" / f"{release.version}-{port}.log"
         pid = spawn(argv, cwd=cwd, env=env, log=log)
         inst = _Instance(version=release.version, vars=dict(release.vars), port=port, pid=pid)
+        # Listed for Prometheus at once: its discovery batches updates (about 5 s), so a
+        # target announced only once healthy would have no data when traffic starts.
+        self._starting = inst
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._write_targets()
         try:
             await self._wait_healthy(inst, log)
         except BaseException:
+            self._starting = None
+            self._write_targets()
             await stop_process(pid, timeout=5)
             raise
+        # The file keeps listing it until the caller saves the new state: removing it in
+        # between would make Prometheus drop and restart the target's scrapes.
+        self._starting = None
         return inst
 
     async def _wait_healthy(self, inst: _Instance, log: Path) -> None:
