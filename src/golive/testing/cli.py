@@ -27,6 +27,8 @@ def register(app: typer.Typer, init_app: typer.Typer) -> None:
         source: Annotated[str, typer.Option(help="Source directory (security scan).")] = "src",
         cov: Annotated[str, typer.Option(help="What --cov measures.")] = "src",
         coverage: Annotated[int, typer.Option(min=0, max=100, help="Coverage gate, %.")] = 80,
+        lint: Annotated[str, typer.Option(help="Lint command.")] = "ruff check .",
+        types: Annotated[str, typer.Option(help="Type-check command.")] = "mypy",
         unit: Annotated[
             str, typer.Option(help="Unit test command.")
         ] = 'python -m pytest tests -m "not postgres"',
@@ -66,6 +68,8 @@ def register(app: typer.Typer, init_app: typer.Typer) -> None:
                 source_dir=source,
                 cov_target=cov,
                 coverage=coverage,
+                lint_command=lint,
+                types_command=types,
                 unit_command=unit,
                 integration_command=integration,
                 e2e_command=e2e,
