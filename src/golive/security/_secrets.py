@@ -24,6 +24,11 @@ _HISTORY_ADVICE = (
     "The credential is gone from the working tree but still in git history: revoke and rotate "
     "it; rewriting history (git filter-repo) only limits further exposure."
 )
+# Heuristic detectors match any high-entropy or password-looking literal: useful, but noisy
+# (checksums, test credentials), so they report medium; specific key formats report high.
+HEURISTIC_DETECTORS = frozenset(
+    {"Secret Keyword", "Hex High Entropy String", "Base64 High Entropy String", "Public IP (ipv4)"}
+)
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 
 
@@ -37,7 +42,7 @@ def _secret_finding(*, tool: str, kind: str, digest: str, path: str, line: int, 
     return Finding(
         tool=tool,
         rule_id=f"secret.{kind.lower().replace(' ', '-')}",
-        severity=Severity.HIGH,
+        severity=Severity.MEDIUM if kind in HEURISTIC_DETECTORS else Severity.HIGH,
         title=f"{kind} committed to the repository{where}",
         location=Location(path=path, line=line),
         fingerprint=fingerprint("secret", digest, path),
