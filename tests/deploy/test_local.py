@@ -32,9 +32,9 @@ from golive.history.store import open_store
 from golive.results import Status
 from golive.spec import Spec, SpecLoader
 from tests.fixtures.deploy import (
-    free_port,
     Prometheus,
     constant_load,
+    free_port,
     make_spec_dir,
     prometheus_scraping,
     python_env,

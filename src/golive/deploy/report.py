@@ -115,8 +115,9 @@ def write_report(report: DeployReport, directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     stamp = report.started_at.strftime("%Y%m%dT%H%M%S")
     safe_version = "".join(c if c.isalnum() or c in ".-_" else "_" for c in report.release.version)
-    base = directory / f"{report.environment}-{safe_version}-{stamp}"
-    md, js = base.with_suffix(".md"), base.with_suffix(".json")
+    # Not with_suffix: a version like 1.1.0 would have its ".0-..." taken for a suffix.
+    base = f"{report.environment}-{safe_version}-{stamp}"
+    md, js = directory / f"{base}.md", directory / f"{base}.json"
     md.write_text(render_markdown(report), encoding="utf-8")
     js.write_text(report.to_json(), encoding="utf-8")
     return [md, js]
