@@ -51,9 +51,15 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
         "executable_path": CHROMIUM,
         "headless": True,
         "args": [
-            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-quic", "--no-first-run",
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            "--no-first-run",
         ],
     }
 
@@ -73,12 +79,17 @@ def _start_shop(tmp: Path, **env: str) -> tuple[ServerProcess, Shop]:
     }
     seeded = subprocess.run(  # noqa: S603 - fixed argv
         [sys.executable, "-m", "storefront", "seed", "--products", "30", "--stock", "50"],
-        env={**os.environ, **full_env}, capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, **full_env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert seeded.returncode == 0, seeded.stderr
     server = ServerProcess(full_env, tmp / "server.log").start()
-    r = httpx.post(f"{server.base_url}/auth/login",
-                   json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+    r = httpx.post(
+        f"{server.base_url}/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    )
     assert r.status_code == 200, r.text
     return server, Shop(server.base_url, {"Authorization": f"Bearer {r.json()['access_token']}"})
 
@@ -96,9 +107,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
 @pytest.fixture(scope="session")
 def short_ttl_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     """A second server whose access tokens live 2 seconds (expiry and refresh flows)."""
-    server, shop = _start_shop(
-        tmp_path_factory.mktemp("short-ttl"), ACCESS_TOKEN_TTL_SECONDS="2"
-    )
+    server, shop = _start_shop(tmp_path_factory.mktemp("short-ttl"), ACCESS_TOKEN_TTL_SECONDS="2")
     try:
         yield shop
     finally:

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.e2e
 
 def _user(shop: Shop) -> dict[str, str]:
     email = f"api-{secrets.token_hex(5)}@example.com"
-    r = httpx.post(f"{shop.url}/auth/register",
-                   json={"email": email, "password": PASSWORD, "name": "Api User"})
+    r = httpx.post(
+        f"{shop.url}/auth/register", json={"email": email, "password": PASSWORD, "name": "Api User"}
+    )
     assert r.status_code == 201, r.text
     r = httpx.post(f"{shop.url}/auth/login", json={"email": email, "password": PASSWORD})
     assert r.status_code == 200, r.text
@@ -40,8 +41,9 @@ def test_api_auth_lifecycle(shop: Shop) -> None:
     reuse = httpx.post(f"{shop.url}/auth/refresh", json={"refresh_token": user["refresh_token"]})
     assert reuse.status_code == 401 and reuse.json()["error"]["code"] == "token_reused"
     assert httpx.get(f"{shop.url}/auth/me", headers=_auth(rotated)).status_code == 401
-    fresh = httpx.post(f"{shop.url}/auth/login",
-                       json={"email": user["email"], "password": PASSWORD}).json()
+    fresh = httpx.post(
+        f"{shop.url}/auth/login", json={"email": user["email"], "password": PASSWORD}
+    ).json()
     assert httpx.post(f"{shop.url}/auth/logout", headers=_auth(fresh)).status_code == 204
     assert httpx.get(f"{shop.url}/auth/me", headers=_auth(fresh)).status_code == 401
 
@@ -59,8 +61,11 @@ def test_api_order_pay_and_cancel(shop: Shop) -> None:
     order_id = first.json()["id"]
     paid = httpx.post(f"{shop.url}/orders/{order_id}/pay", headers=_auth(user))
     assert paid.status_code == 200 and paid.json()["status"] == "paid"
-    second = httpx.post(f"{shop.url}/orders", json=body,
-                        headers={**_auth(user), "Idempotency-Key": uuid.uuid4().hex}).json()
+    second = httpx.post(
+        f"{shop.url}/orders",
+        json=body,
+        headers={**_auth(user), "Idempotency-Key": uuid.uuid4().hex},
+    ).json()
     cancelled = httpx.post(f"{shop.url}/orders/{second['id']}/cancel", headers=_auth(user))
     assert cancelled.json()["status"] == "cancelled"
     listed = httpx.get(f"{shop.url}/orders", headers=_auth(user)).json()
@@ -74,8 +79,11 @@ def test_api_rejects_missing_and_forged_tokens(shop: Shop) -> None:
         r = httpx.get(f"{shop.url}/orders", headers=headers)
         assert r.status_code == 401 and r.json()["error"]["code"]
     customer = _user(shop)
-    r = httpx.post(f"{shop.url}/products", headers=_auth(customer),
-                   json={"sku": "NOPE-1", "name": "x", "price_cents": 1})
+    r = httpx.post(
+        f"{shop.url}/products",
+        headers=_auth(customer),
+        json={"sku": "NOPE-1", "name": "x", "price_cents": 1},
+    )
     assert r.status_code == 403
 
 
@@ -105,9 +113,12 @@ def test_api_operational_endpoints(shop: Shop) -> None:
 @pytest.mark.critical
 def test_api_login_rate_limit(shop: Shop) -> None:
     email = f"limited-{secrets.token_hex(4)}@example.com"
-    codes = [httpx.post(f"{shop.url}/auth/login",
-                        json={"email": email, "password": "wrong-password"}).status_code
-             for _ in range(6)]
+    codes = [
+        httpx.post(
+            f"{shop.url}/auth/login", json={"email": email, "password": "wrong-password"}
+        ).status_code
+        for _ in range(6)
+    ]
     assert codes == [401] * 5 + [429]
     r = httpx.post(f"{shop.url}/auth/login", json={"email": email, "password": "x"})
     assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
@@ -115,8 +126,10 @@ def test_api_login_rate_limit(shop: Shop) -> None:
 
 @pytest.mark.critical
 def test_api_validation_errors(shop: Shop) -> None:
-    r = httpx.post(f"{shop.url}/auth/register",
-                   json={"email": "x@example.com", "password": "short", "name": "x", "admin": True})
+    r = httpx.post(
+        f"{shop.url}/auth/register",
+        json={"email": "x@example.com", "password": "short", "name": "x", "admin": True},
+    )
     assert r.status_code == 422
     locs = {tuple(d["loc"]) for d in r.json()["error"]["details"]}
     assert ("body", "password") in locs and ("body", "admin") in locs

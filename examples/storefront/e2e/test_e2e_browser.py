@@ -12,7 +12,6 @@ from playwright.sync_api import Page, expect
 
 from storefront.testing import Shop
 
-
 PASSWORD = "e2e-password-123"  # test-only credential
 
 pytestmark = pytest.mark.e2e
@@ -154,8 +153,10 @@ def test_order_requires_login_then_returns(page: Page, shop: Shop) -> None:
     expect(page).to_have_url(re.compile(r"/ui/login\?msg=login_required&next=/ui/orders"))
     expect(page.get_by_test_id("flash")).to_have_text("Please sign in to continue.")
     email = _email()
-    httpx.post(f"{shop.url}/auth/register",
-               json={"email": email, "password": PASSWORD, "name": "Nina Next"})
+    httpx.post(
+        f"{shop.url}/auth/register",
+        json={"email": email, "password": PASSWORD, "name": "Nina Next"},
+    )
     page.get_by_test_id("email").fill(email)
     page.get_by_test_id("password").fill(PASSWORD)
     page.get_by_test_id("login-submit").click()
@@ -234,8 +235,9 @@ def test_resubmitted_checkout_creates_one_order(page: Page, shop: Shop) -> None:
     key = page.locator("input[name=idempotency_key]").get_attribute("value")
     origin = {"Origin": shop.url}
     for _ in range(2):  # the same form posted twice (double click, resend after timeout)
-        r = page.request.post(f"{shop.url}/ui/checkout", form={"idempotency_key": key or ""},
-                              headers=origin)
+        r = page.request.post(
+            f"{shop.url}/ui/checkout", form={"idempotency_key": key or ""}, headers=origin
+        )
         assert r.ok
     page.goto(f"{shop.url}/ui/orders")
     expect(page.get_by_test_id("order")).to_have_count(1)

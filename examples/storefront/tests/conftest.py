@@ -25,6 +25,7 @@ from storefront.testing import (
     postgres_available,
 )
 
+
 def pytest_configure(config: pytest.Config) -> None:
     """Register markers here too: the suite may run under another project's pytest config."""
     for line in (
@@ -80,7 +81,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def make_settings(db_url: str) -> SettingsFactory:
     """Build test settings on ``db_url``; keyword arguments override fields."""
 
-    def factory(**overrides: Any) -> Settings:
+    def factory(**overrides: object) -> Settings:
         values: dict[str, Any] = {
             "database_url": db_url,
             "auto_migrate": True,
@@ -108,7 +109,7 @@ def make_client(make_settings: SettingsFactory) -> Iterator[ClientFactory]:
     """Start apps (lifespan included) with overridden settings; all closed at teardown."""
     clients: list[TestClient] = []
 
-    def factory(**overrides: Any) -> TestClient:
+    def factory(**overrides: object) -> TestClient:
         client = TestClient(create_app(make_settings(**overrides)))
         client.__enter__()
         clients.append(client)

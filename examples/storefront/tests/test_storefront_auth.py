@@ -80,20 +80,25 @@ def test_expired_token(client: TestClient) -> None:
     claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
     claims["exp"] = int(time.time()) - 10
     expired = jwt.encode(claims, SECRET, algorithm="HS256")
-    _assert_401(client.get("/auth/me", headers={"Authorization": f"Bearer {expired}"}),
-                "token_expired")
+    _assert_401(
+        client.get("/auth/me", headers={"Authorization": f"Bearer {expired}"}), "token_expired"
+    )
 
 
 def test_tampered_signature_and_claims(client: TestClient) -> None:
     tokens = register_and_login(client)
     header, payload, sig = tokens["access_token"].split(".")
     flipped = sig[:-2] + ("AA" if sig[-2:] != "AA" else "BB")
-    _assert_401(client.get("/auth/me", headers={"Authorization": f"Bearer {header}.{payload}.{flipped}"}))
+    _assert_401(
+        client.get("/auth/me", headers={"Authorization": f"Bearer {header}.{payload}.{flipped}"})
+    )
     # Escalate the role in the payload but keep the old signature.
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     claims["role"] = "admin"
     forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    _assert_401(client.get("/auth/me", headers={"Authorization": f"Bearer {header}.{forged}.{sig}"}))
+    _assert_401(
+        client.get("/auth/me", headers={"Authorization": f"Bearer {header}.{forged}.{sig}"})
+    )
     # Signed with another key.
     other = jwt.encode(claims, "another-secret-" + "y" * 40, algorithm="HS256")
     _assert_401(client.get("/auth/me", headers={"Authorization": f"Bearer {other}"}))
@@ -110,8 +115,11 @@ def test_alg_none_is_rejected(client: TestClient) -> None:
     for alg in ("none", "None", "NONE"):
         token = f"{b64({'alg': alg, 'typ': 'JWT'})}.{b64(claims)}."
         _assert_401(client.get("/auth/me", headers={"Authorization": f"Bearer {token}"}))
-        r = client.post("/products", json={"sku": "X1", "name": "x", "price_cents": 1},
-                        headers={"Authorization": f"Bearer {token}"})
+        r = client.post(
+            "/products",
+            json={"sku": "X1", "name": "x", "price_cents": 1},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         _assert_401(r)
 
 
@@ -161,7 +169,12 @@ def test_short_lived_access_token_then_refresh(make_client: object) -> None:
     _assert_401(c.get("/auth/me", headers=tokens["headers"]), "token_expired")
     r = c.post("/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert r.status_code == 200
-    assert c.get("/auth/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}).status_code == 200
+    assert (
+        c.get(
+            "/auth/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}
+        ).status_code
+        == 200
+    )
 
 
 def test_logout_revokes_access_and_refresh(client: TestClient) -> None:
@@ -174,7 +187,8 @@ def test_logout_revokes_access_and_refresh(client: TestClient) -> None:
 def test_list_and_revoke_sessions(client: TestClient) -> None:
     first = register_and_login(client)
     second = client.post(
-        "/auth/login", json={"email": first["email"], "password": TEST_PASSWORD},
+        "/auth/login",
+        json={"email": first["email"], "password": TEST_PASSWORD},
         headers={"User-Agent": "second-device"},
     ).json()
     r = client.get("/auth/sessions", headers=first["headers"])
@@ -184,7 +198,9 @@ def test_list_and_revoke_sessions(client: TestClient) -> None:
     assert [s["current"] for s in sessions if s["id"] == first["session_id"]] == [True]
     r = client.delete(f"/auth/sessions/{second['session_id']}", headers=first["headers"])
     assert r.status_code == 204
-    _assert_401(client.get("/auth/me", headers={"Authorization": f"Bearer {second['access_token']}"}))
+    _assert_401(
+        client.get("/auth/me", headers={"Authorization": f"Bearer {second['access_token']}"})
+    )
     assert client.get("/auth/me", headers=first["headers"]).status_code == 200
     # Someone else's session is invisible.
     stranger = register_and_login(client)
@@ -208,4 +224,9 @@ def test_strict_input_validation(client: TestClient) -> None:
         err = r.json()["error"]
         assert err["code"] == "validation_error" and err["details"]
         assert TEST_PASSWORD not in r.text  # rejected input is never echoed
-    assert client.post("/auth/login", content=b"{not json", headers={"Content-Type": "application/json"}).status_code == 422
+    assert (
+        client.post(
+            "/auth/login", content=b"{not json", headers={"Content-Type": "application/json"}
+        ).status_code
+        == 422
+    )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+import httpx
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 
 from storefront.testing import (
+    ClientFactory,
     admin_headers,
     create_product,
     new_key,
@@ -19,10 +19,12 @@ def _metric(name: str) -> float:
     return REGISTRY.get_sample_value(name) or 0.0
 
 
-def _order(client: TestClient, headers: dict[str, str], items: list[dict[str, int]],
-           key: str | None = None) -> Any:
-    return client.post("/orders", json={"items": items},
-                       headers={**headers, "Idempotency-Key": key or new_key()})
+def _order(
+    client: TestClient, headers: dict[str, str], items: list[dict[str, int]], key: str | None = None
+) -> httpx.Response:
+    return client.post(
+        "/orders", json={"items": items}, headers={**headers, "Idempotency-Key": key or new_key()}
+    )
 
 
 def test_catalog_pagination_and_get(client: TestClient) -> None:
@@ -80,7 +82,9 @@ def test_create_order_reserves_stock_and_emits_event(client: TestClient) -> None
     from storefront.models import OutboxEvent
 
     with client.app.state.ctx.sessions() as db:  # type: ignore[attr-defined]
-        types = set(db.scalars(select(OutboxEvent.type).where(OutboxEvent.aggregate_id == order["id"])))
+        types = set(
+            db.scalars(select(OutboxEvent.type).where(OutboxEvent.aggregate_id == order["id"]))
+        )
     assert types == {"order.created"}
 
 
@@ -141,8 +145,11 @@ def test_multi_line_order_is_all_or_nothing(client: TestClient) -> None:
     plenty = create_product(client, admin, stock=10)
     scarce = create_product(client, admin, stock=1)
     user = register_and_login(client)
-    r = _order(client, user["headers"], [{"product_id": plenty["id"], "quantity": 2},
-                                         {"product_id": scarce["id"], "quantity": 2}])
+    r = _order(
+        client,
+        user["headers"],
+        [{"product_id": plenty["id"], "quantity": 2}, {"product_id": scarce["id"], "quantity": 2}],
+    )
     assert r.status_code == 409
     assert client.get(f"/products/{plenty['id']}").json()["stock"] == 10
 
@@ -165,7 +172,7 @@ def test_pay_order(client: TestClient) -> None:
     assert client.post(f"/orders/{order['id']}/cancel", headers=user["headers"]).status_code == 409
 
 
-def test_payment_declined_keeps_order_pending(make_client: Any) -> None:
+def test_payment_declined_keeps_order_pending(make_client: ClientFactory) -> None:
     client = make_client(payment_failure_rate=1.0)
     admin = admin_headers(client)
     product = create_product(client, admin)
@@ -197,9 +204,11 @@ def test_orders_are_private(client: TestClient) -> None:
     alice = register_and_login(client)
     bob = register_and_login(client)
     order = _order(client, alice["headers"], [{"product_id": product["id"], "quantity": 1}]).json()
-    for method, path in (("GET", f"/orders/{order['id']}"),
-                         ("POST", f"/orders/{order['id']}/pay"),
-                         ("POST", f"/orders/{order['id']}/cancel")):
+    for method, path in (
+        ("GET", f"/orders/{order['id']}"),
+        ("POST", f"/orders/{order['id']}/pay"),
+        ("POST", f"/orders/{order['id']}/cancel"),
+    ):
         assert client.request(method, path, headers=bob["headers"]).status_code == 404
     assert client.get("/orders", headers=bob["headers"]).json()["total"] == 0
     mine = client.get("/orders", headers=alice["headers"]).json()

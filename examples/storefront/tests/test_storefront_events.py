@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections import Counter
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,6 +20,7 @@ from storefront.events import (
 )
 from storefront.models import Notification, OutboxEvent, ProcessedEvent
 from storefront.testing import (
+    ClientFactory,
     admin_headers,
     create_product,
     new_key,
@@ -45,8 +45,11 @@ def _make_events(client: TestClient, orders: int = 3) -> int:
     product = create_product(client, admin, stock=100)
     for _ in range(orders):
         user = register_and_login(client)
-        r = client.post("/orders", json={"items": [{"product_id": product["id"], "quantity": 1}]},
-                        headers={**user["headers"], "Idempotency-Key": new_key()})
+        r = client.post(
+            "/orders",
+            json={"items": [{"product_id": product["id"], "quantity": 1}]},
+            headers={**user["headers"], "Idempotency-Key": new_key()},
+        )
         assert r.status_code == 201
     with _ctx(client).sessions() as db:
         return int(db.scalar(select(func.count()).select_from(OutboxEvent)) or 0)
@@ -63,7 +66,7 @@ def _user_event_ids(ctx: AppContext) -> set[str]:
         return set(db.scalars(select(OutboxEvent.id)))
 
 
-def test_events_are_written_in_the_same_transaction(make_client: Any) -> None:
+def test_events_are_written_in_the_same_transaction(make_client: ClientFactory) -> None:
     client = make_client(dispatcher_enabled=False)
     ctx = _ctx(client)
     total = _make_events(client, orders=2)
@@ -74,8 +77,11 @@ def test_events_are_written_in_the_same_transaction(make_client: Any) -> None:
     assert kinds == {"user.registered": 3, "order.created": 2}
     # A failed order (insufficient stock) rolls back and leaves no event behind.
     user = register_and_login(client)
-    r = client.post("/orders", json={"items": [{"product_id": 1, "quantity": 100}]},
-                    headers={**user["headers"], "Idempotency-Key": new_key()})
+    r = client.post(
+        "/orders",
+        json={"items": [{"product_id": 1, "quantity": 100}]},
+        headers={**user["headers"], "Idempotency-Key": new_key()},
+    )
     assert r.status_code == 409
     with ctx.sessions() as db:
         assert db.scalar(select(func.count()).where(OutboxEvent.type == "order.created")) == 2
@@ -94,7 +100,7 @@ def test_dispatcher_delivers_to_consumers(client: TestClient) -> None:
     assert note["event_type"] == "user.registered"
 
 
-def test_consumers_deduplicate_by_event_id(make_client: Any) -> None:
+def test_consumers_deduplicate_by_event_id(make_client: ClientFactory) -> None:
     client = make_client(dispatcher_enabled=False)
     ctx = _ctx(client)
     user = register_and_login(client)
@@ -110,7 +116,7 @@ def test_consumers_deduplicate_by_event_id(make_client: Any) -> None:
     assert user["email"]
 
 
-def test_failed_publish_is_retried_with_backoff(make_client: Any) -> None:
+def test_failed_publish_is_retried_with_backoff(make_client: ClientFactory) -> None:
     client = make_client(dispatcher_enabled=False, outbox_base_backoff_seconds=0.05)
     ctx = _ctx(client)
     total = _make_events(client, orders=1)
@@ -142,16 +148,17 @@ def test_failed_publish_is_retried_with_backoff(make_client: Any) -> None:
     assert len(_effects(ctx)) == total
 
 
-def test_backoff_grows_and_is_capped(make_client: Any) -> None:
-    client = make_client(dispatcher_enabled=False, outbox_base_backoff_seconds=1.0,
-                         outbox_max_backoff_seconds=10.0)
+def test_backoff_grows_and_is_capped(make_client: ClientFactory) -> None:
+    client = make_client(
+        dispatcher_enabled=False, outbox_base_backoff_seconds=1.0, outbox_max_backoff_seconds=10.0
+    )
     d = _ctx(client).dispatcher
     assert 0.5 <= d.backoff(1) <= 1.0
     assert 4.0 <= d.backoff(4) <= 8.0
     assert all(d.backoff(n) <= 10.0 for n in range(1, 30))
 
 
-def test_outbox_survives_dispatcher_restart(make_client: Any) -> None:
+def test_outbox_survives_dispatcher_restart(make_client: ClientFactory) -> None:
     """Crash after publishing but before recording delivery: nothing lost, nothing doubled."""
     client = make_client(dispatcher_enabled=False)
     ctx = _ctx(client)
@@ -206,7 +213,7 @@ nats_required = pytest.mark.skipif(
 
 @pytest.mark.nats
 @nats_required
-def test_nats_transport_restart_no_loss_no_duplicates(make_client: Any) -> None:
+def test_nats_transport_restart_no_loss_no_duplicates(make_client: ClientFactory) -> None:
     """Two instances' worth of NATS plumbing; the first dies mid-batch."""
     tag = secrets.token_hex(4)
     client = make_client(
@@ -264,7 +271,7 @@ def test_nats_transport_restart_no_loss_no_duplicates(make_client: Any) -> None:
 
 @pytest.mark.nats
 @nats_required
-def test_app_with_nats_delivers_and_is_ready(make_client: Any) -> None:
+def test_app_with_nats_delivers_and_is_ready(make_client: ClientFactory) -> None:
     tag = secrets.token_hex(4)
     client = make_client(
         events_url="nats://127.0.0.1:4222",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from storefront.testing import (
+    ClientFactory,
     admin_headers,
     create_product,
     new_key,
@@ -26,7 +26,9 @@ def test_healthz_and_readyz(client: TestClient) -> None:
     assert r.json()["checks"] == {"database": True, "events": True}
 
 
-def test_readyz_503_when_a_dependency_is_down(client: TestClient, monkeypatch: Any) -> None:
+def test_readyz_503_when_a_dependency_is_down(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ctx = client.app.state.ctx  # type: ignore[attr-defined]
 
     async def not_ready() -> bool:
@@ -38,9 +40,13 @@ def test_readyz_503_when_a_dependency_is_down(client: TestClient, monkeypatch: A
     assert client.get("/healthz").status_code == 200  # liveness is independent
 
 
-def test_readyz_503_when_database_is_unreachable(make_client: Any) -> None:
-    c = make_client(database_url="postgresql+psycopg://postgres@127.0.0.1:1/none",
-                    auto_migrate=False, dispatcher_enabled=False, db_pool_timeout_seconds=1)
+def test_readyz_503_when_database_is_unreachable(make_client: ClientFactory) -> None:
+    c = make_client(
+        database_url="postgresql+psycopg://postgres@127.0.0.1:1/none",
+        auto_migrate=False,
+        dispatcher_enabled=False,
+        db_pool_timeout_seconds=1,
+    )
     r = c.get("/readyz")
     assert r.status_code == 503 and r.json()["checks"]["database"] is False
     r = c.get("/products")
@@ -56,10 +62,17 @@ def test_metrics_exposition(client: TestClient) -> None:
     client.get("/products/424242")
     text = client.get("/metrics").text
     for name in (
-        "http_requests_total", "http_request_duration_seconds_bucket", "http_requests_in_flight",
-        "storefront_db_pool_size", "storefront_db_pool_checked_out", "storefront_outbox_lag_seconds",
-        "storefront_outbox_pending", "storefront_orders_created_total",
-        "storefront_orders_paid_total", "storefront_revenue_total", "storefront_build_info",
+        "http_requests_total",
+        "http_request_duration_seconds_bucket",
+        "http_requests_in_flight",
+        "storefront_db_pool_size",
+        "storefront_db_pool_checked_out",
+        "storefront_outbox_lag_seconds",
+        "storefront_outbox_pending",
+        "storefront_orders_created_total",
+        "storefront_orders_paid_total",
+        "storefront_revenue_total",
+        "storefront_build_info",
     ):
         assert f"\n{name}" in text or text.startswith(name), name
     # Route templates, never raw ids, as labels.
@@ -75,7 +88,9 @@ def test_unmatched_routes_share_one_label(client: TestClient) -> None:
     assert 'route="<unmatched>"' in text and "/no/such/path" not in text
 
 
-def test_request_id_propagation_and_json_logs(client: TestClient, caplog: Any) -> None:
+def test_request_id_propagation_and_json_logs(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
     from storefront.logging_setup import JsonFormatter
 
     with caplog.at_level(logging.INFO, logger="storefront.access"):
@@ -100,10 +115,14 @@ def test_json_formatter_includes_request_id() -> None:
         data = json.loads(JsonFormatter().format(rec))
     finally:
         request_id_var.reset(token)
-    assert data["msg"] == "hello world" and data["request_id"] == "rid-1" and data["user_id"] == "u1"
+    assert (
+        data["msg"] == "hello world" and data["request_id"] == "rid-1" and data["user_id"] == "u1"
+    )
 
 
-def test_passwords_and_tokens_are_not_logged(client: TestClient, caplog: Any) -> None:
+def test_passwords_and_tokens_are_not_logged(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.DEBUG):
         tokens = register_and_login(client)
         client.post("/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
@@ -122,29 +141,38 @@ def test_security_headers(client: TestClient) -> None:
         assert "server" not in h or "uvicorn" not in h["server"]
 
 
-def test_cors_allow_list(make_client: Any) -> None:
+def test_cors_allow_list(make_client: ClientFactory) -> None:
     c = make_client(cors_allow_origins="https://shop.example.com")
-    ok = c.options("/products", headers={"Origin": "https://shop.example.com",
-                                         "Access-Control-Request-Method": "GET"})
+    ok = c.options(
+        "/products",
+        headers={"Origin": "https://shop.example.com", "Access-Control-Request-Method": "GET"},
+    )
     assert ok.headers.get("access-control-allow-origin") == "https://shop.example.com"
-    bad = c.options("/products", headers={"Origin": "https://evil.example",
-                                          "Access-Control-Request-Method": "GET"})
+    bad = c.options(
+        "/products",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+    )
     assert "access-control-allow-origin" not in bad.headers
     r = c.get("/products", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in r.headers
 
 
-def test_no_internals_in_errors(client: TestClient, monkeypatch: Any) -> None:
+def test_no_internals_in_errors(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     from storefront.services import catalog
 
-    def boom(*_: Any, **__: Any) -> None:
+    def boom(*_: object, **__: object) -> None:
         raise RuntimeError("SELECT secret FROM internals -- /srv/app/storefront.py line 42")
 
     monkeypatch.setattr(catalog, "list_products", boom)
     r = client.get("/products", headers={"X-Request-ID": "boom-1"})
     assert r.status_code == 500
-    assert r.json() == {"error": {"code": "internal_error", "message": "Internal server error",
-                                  "request_id": "boom-1"}}
+    assert r.json() == {
+        "error": {
+            "code": "internal_error",
+            "message": "Internal server error",
+            "request_id": "boom-1",
+        }
+    }
     assert r.headers["x-request-id"] == "boom-1"
     text = client.get("/metrics").text
     assert 'http_requests_total{method="GET",route="/products",status="500"}' in text
@@ -153,18 +181,23 @@ def test_no_internals_in_errors(client: TestClient, monkeypatch: Any) -> None:
 def test_method_not_allowed_and_bad_json_are_json(client: TestClient) -> None:
     r = client.delete("/products")
     assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
-    r = client.post("/auth/register", content=b"\xff\xfe", headers={"Content-Type": "application/json"})
+    r = client.post(
+        "/auth/register", content=b"\xff\xfe", headers={"Content-Type": "application/json"}
+    )
     assert r.status_code == 422 and "error" in r.json()
 
 
-def test_body_size_limit(make_client: Any) -> None:
+def test_body_size_limit(make_client: ClientFactory) -> None:
     c = make_client(max_body_bytes=2048)
-    r = c.post("/auth/register", content=b"{" + b" " * 5000 + b"}",
-               headers={"Content-Type": "application/json"})
+    r = c.post(
+        "/auth/register",
+        content=b"{" + b" " * 5000 + b"}",
+        headers={"Content-Type": "application/json"},
+    )
     assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
 
 
-def test_rate_limit_per_ip(make_client: Any) -> None:
+def test_rate_limit_per_ip(make_client: ClientFactory) -> None:
     c = make_client(rate_limit_ip="5/minute")
     codes = [c.get("/products").status_code for _ in range(7)]
     assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
@@ -175,7 +208,7 @@ def test_rate_limit_per_ip(make_client: Any) -> None:
     assert c.get("/metrics").status_code == 200
 
 
-def test_rate_limit_per_user(make_client: Any) -> None:
+def test_rate_limit_per_user(make_client: ClientFactory) -> None:
     c = make_client(rate_limit_user="3/minute")
     user = register_and_login(c)
     codes = [c.get("/orders", headers=user["headers"]).status_code for _ in range(5)]
@@ -184,11 +217,13 @@ def test_rate_limit_per_user(make_client: Any) -> None:
     assert c.get("/orders", headers=other["headers"]).status_code == 200
 
 
-def test_login_attempts_limited_per_account(make_client: Any) -> None:
+def test_login_attempts_limited_per_account(make_client: ClientFactory) -> None:
     c = make_client(rate_limit_login="3/minute")
     email = unique_email()
-    codes = [c.post("/auth/login", json={"email": email, "password": "wrong-password"}).status_code
-             for _ in range(5)]
+    codes = [
+        c.post("/auth/login", json={"email": email, "password": "wrong-password"}).status_code
+        for _ in range(5)
+    ]
     assert codes == [401, 401, 401, 429, 429]
     r = c.post("/auth/login", json={"email": email, "password": "wrong-password"})
     assert "retry-after" in r.headers
@@ -196,14 +231,17 @@ def test_login_attempts_limited_per_account(make_client: Any) -> None:
 
 @pytest.mark.redis
 @pytest.mark.skipif(not tcp_reachable("127.0.0.1", 6379), reason="Redis is not reachable")
-def test_rate_limit_shared_through_redis(make_client: Any) -> None:
+def test_rate_limit_shared_through_redis(make_client: ClientFactory) -> None:
     import secrets
 
     import redis
 
     prefix = "sftest_rl_" + secrets.token_hex(4)
-    opts = {"redis_url": "redis://127.0.0.1:6379/0", "rate_limit_ip": "4/minute",
-            "rate_limit_key_prefix": prefix}
+    opts = {
+        "redis_url": "redis://127.0.0.1:6379/0",
+        "rate_limit_ip": "4/minute",
+        "rate_limit_key_prefix": prefix,
+    }
     a = make_client(**opts)
     b = make_client(**opts)
     codes = [(a if i % 2 else b).get("/products").status_code for i in range(6)]
@@ -215,7 +253,7 @@ def test_rate_limit_shared_through_redis(make_client: Any) -> None:
     r.close()
 
 
-def test_version_endpoint(make_client: Any) -> None:
+def test_version_endpoint(make_client: ClientFactory) -> None:
     c = make_client(app_version="2.3.4", build_sha="abc123")
     v = c.get("/version").json()
     assert v["version"] == "2.3.4" and v["build_sha"] == "abc123" and v["name"] == "storefront"
@@ -230,15 +268,22 @@ def test_fault_endpoints_absent_by_default(client: TestClient) -> None:
     assert "/admin/faults" not in client.get("/openapi.json").json()["paths"]
 
 
-def test_fault_injection_admin_controls(make_client: Any) -> None:
+def test_fault_injection_admin_controls(make_client: ClientFactory) -> None:
     c = make_client(fault_injection_enabled=True)
     admin = admin_headers(c)
     customer = register_and_login(c)
     assert c.post("/admin/faults", json={"error_rate": 1.0}).status_code == 401
-    assert c.post("/admin/faults", json={"error_rate": 1.0}, headers=customer["headers"]).status_code == 403
+    assert (
+        c.post("/admin/faults", json={"error_rate": 1.0}, headers=customer["headers"]).status_code
+        == 403
+    )
     assert c.post("/admin/faults", json={"error_rate": 2.0}, headers=admin).status_code == 422
     r = c.post("/admin/faults", json={"error_rate": 1.0, "latency_ms": 50}, headers=admin)
-    assert r.status_code == 200 and r.json() == {"enabled": True, "error_rate": 1.0, "latency_ms": 50}
+    assert r.status_code == 200 and r.json() == {
+        "enabled": True,
+        "error_rate": 1.0,
+        "latency_ms": 50,
+    }
     r = c.get("/products")
     assert r.status_code == 500 and r.json()["error"]["code"] == "injected_fault"
     for probe in ("/healthz", "/readyz", "/metrics", "/version"):
@@ -247,7 +292,7 @@ def test_fault_injection_admin_controls(make_client: Any) -> None:
     assert c.get("/products").status_code == 200
 
 
-def test_fault_injection_from_environment(make_client: Any) -> None:
+def test_fault_injection_from_environment(make_client: ClientFactory) -> None:
     c = make_client(fault_error_rate=1.0)
     assert c.get("/products").status_code == 500
     assert c.get("/healthz").status_code == 200
@@ -259,14 +304,26 @@ def test_openapi_marks_secured_routes(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     schemes = spec["components"]["securitySchemes"]
     assert schemes["bearerAuth"] == {
-        "type": "http", "scheme": "bearer",
+        "type": "http",
+        "scheme": "bearer",
         "description": "Access token (JWT) from POST /auth/login or /auth/refresh.",
     }
-    secured = {("post", "/orders"), ("get", "/orders"), ("get", "/auth/me"),
-               ("post", "/products"), ("patch", "/products/{product_id}"),
-               ("post", "/orders/{order_id}/pay"), ("post", "/auth/logout")}
-    public = {("get", "/products"), ("get", "/products/{product_id}"), ("post", "/auth/login"),
-              ("post", "/auth/register"), ("get", "/healthz")}
+    secured = {
+        ("post", "/orders"),
+        ("get", "/orders"),
+        ("get", "/auth/me"),
+        ("post", "/products"),
+        ("patch", "/products/{product_id}"),
+        ("post", "/orders/{order_id}/pay"),
+        ("post", "/auth/logout"),
+    }
+    public = {
+        ("get", "/products"),
+        ("get", "/products/{product_id}"),
+        ("post", "/auth/login"),
+        ("post", "/auth/register"),
+        ("get", "/healthz"),
+    }
     for method, path in secured:
         assert spec["paths"][path][method].get("security") == [{"bearerAuth": []}], (method, path)
     for method, path in public:
@@ -280,8 +337,11 @@ def test_order_flow_metrics_count_business_events(client: TestClient) -> None:
     admin = admin_headers(client)
     product = create_product(client, admin, price_cents=500)
     user = register_and_login(client)
-    r = client.post("/orders", json={"items": [{"product_id": product["id"], "quantity": 1}]},
-                    headers={**user["headers"], "Idempotency-Key": new_key()})
+    r = client.post(
+        "/orders",
+        json={"items": [{"product_id": product["id"], "quantity": 1}]},
+        headers={**user["headers"], "Idempotency-Key": new_key()},
+    )
     client.post(f"/orders/{r.json()['id']}/pay", headers=user["headers"])
     text = client.get("/metrics").text
     assert "storefront_orders_paid_total" in text and "storefront_revenue_total" in text

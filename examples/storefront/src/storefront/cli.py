@@ -81,27 +81,105 @@ def migrate(revision: str, downgrade: bool) -> None:
 
 
 ADJECTIVES = (
-    "Classic", "Organic", "Vintage", "Compact", "Deluxe", "Rugged", "Smart", "Handmade",
-    "Eco", "Premium", "Everyday", "Travel", "Wireless", "Ceramic", "Bamboo", "Woollen",
+    "Classic",
+    "Organic",
+    "Vintage",
+    "Compact",
+    "Deluxe",
+    "Rugged",
+    "Smart",
+    "Handmade",
+    "Eco",
+    "Premium",
+    "Everyday",
+    "Travel",
+    "Wireless",
+    "Ceramic",
+    "Bamboo",
+    "Woollen",
 )
 NOUNS = (
-    "Coffee Mug", "Backpack", "Desk Lamp", "Notebook", "Water Bottle", "Headphones",
-    "Teapot", "Sneakers", "Umbrella", "Cutting Board", "Blanket", "Phone Stand", "Scarf",
-    "Plant Pot", "Keyboard", "Sunglasses", "Wallet", "Candle", "Chess Set", "Yoga Mat",
+    "Coffee Mug",
+    "Backpack",
+    "Desk Lamp",
+    "Notebook",
+    "Water Bottle",
+    "Headphones",
+    "Teapot",
+    "Sneakers",
+    "Umbrella",
+    "Cutting Board",
+    "Blanket",
+    "Phone Stand",
+    "Scarf",
+    "Plant Pot",
+    "Keyboard",
+    "Sunglasses",
+    "Wallet",
+    "Candle",
+    "Chess Set",
+    "Yoga Mat",
 )
-FIRST = ("Ana", "Ben", "Chloé", "Dmitri", "Eva", "Farid", "Greta", "Hiro", "Ines", "Jonas",
-         "Kemal", "Lena", "Mateo", "Nora", "Oskar", "Priya", "Quentin", "Rosa", "Sven", "Tara")
-LAST = ("Müller", "Rossi", "García", "Nowak", "Silva", "Jensen", "Dubois", "Kowalski",
-        "Novak", "Ivanova", "Okafor", "Tanaka", "Haddad", "Larsen", "Moreau", "Yilmaz")
+FIRST = (
+    "Ana",
+    "Ben",
+    "Chloé",
+    "Dmitri",
+    "Eva",
+    "Farid",
+    "Greta",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kemal",
+    "Lena",
+    "Mateo",
+    "Nora",
+    "Oskar",
+    "Priya",
+    "Quentin",
+    "Rosa",
+    "Sven",
+    "Tara",
+)
+LAST = (
+    "Müller",
+    "Rossi",
+    "García",
+    "Nowak",
+    "Silva",
+    "Jensen",
+    "Dubois",
+    "Kowalski",
+    "Novak",
+    "Ivanova",
+    "Okafor",
+    "Tanaka",
+    "Haddad",
+    "Larsen",
+    "Moreau",
+    "Yilmaz",
+)
 
 
 @main.command()
 @click.option("--products", default=50, show_default=True, type=click.IntRange(0, 1_000_000))
 @click.option("--users", default=0, show_default=True, type=click.IntRange(0, 1_000_000))
-@click.option("--stock", default=100, show_default=True, type=click.IntRange(0, 1_000_000),
-              help="Stock per product.")
-@click.option("--seed", "rng_seed", default=42, show_default=True, type=int,
-              help="Random seed (same seed, same data).")
+@click.option(
+    "--stock",
+    default=100,
+    show_default=True,
+    type=click.IntRange(0, 1_000_000),
+    help="Stock per product.",
+)
+@click.option(
+    "--seed",
+    "rng_seed",
+    default=42,
+    show_default=True,
+    type=int,
+    help="Random seed (same seed, same data).",
+)
 def seed(products: int, users: int, stock: int, rng_seed: int) -> None:
     """Insert realistic demo data; create the admin from ADMIN_EMAIL/ADMIN_PASSWORD.
 

@@ -42,11 +42,13 @@ class AppError(Exception):
 class Unauthorized(AppError):
     """401 with the ``WWW-Authenticate`` header RFC 6750 asks for."""
 
-    def __init__(self, message: str = "Authentication required", code: str = "unauthorized"):
+    def __init__(
+        self, message: str = "Authentication required", code: str = "unauthorized"
+    ) -> None:
         super().__init__(401, code, message, {"WWW-Authenticate": "Bearer"})
 
 
-def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+def error_body(code: str, message: str, **extra: object) -> dict[str, Any]:
     """The JSON error envelope."""
     err: dict[str, Any] = {"code": code, "message": message, "request_id": request_id_var.get()}
     err.update(extra)
@@ -73,7 +75,7 @@ def _respond(
     code: str,
     message: str,
     headers: Mapping[str, str] | None = None,
-    **extra: Any,
+    **extra: object,
 ) -> Response:
     if request.url.path.startswith("/ui"):
         # Browser pages get an HTML error page; Jinja autoescaping encodes the message.
@@ -109,9 +111,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type")}
         for e in exc.errors()
     ]
-    return _respond(
-        request, 422, "validation_error", "Request validation failed", details=details
-    )
+    return _respond(request, 422, "validation_error", "Request validation failed", details=details)
 
 
 async def _overloaded(request: Request, exc: Exception) -> Response:
@@ -125,9 +125,7 @@ async def _overloaded(request: Request, exc: Exception) -> Response:
 async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
     # Full detail goes to the log (with the request id); the client only gets the id.
     log.error("unhandled error", exc_info=exc)
-    return JSONResponse(
-        error_body("internal_error", "Internal server error"), status_code=500
-    )
+    return JSONResponse(error_body("internal_error", "Internal server error"), status_code=500)
 
 
 def install_error_handlers(app: FastAPI) -> None:

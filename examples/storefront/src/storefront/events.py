@@ -242,7 +242,7 @@ class NatsTransport:
         while not self._stopping.is_set():
             try:
                 msgs = await sub.fetch(batch=20, timeout=1)
-            except (NatsTimeout, asyncio.TimeoutError):
+            except (TimeoutError, NatsTimeout):
                 continue
             except Exception:  # noqa: BLE001 - connection trouble: back off, nats reconnects
                 log.warning("nats fetch failed", exc_info=True)
@@ -386,7 +386,7 @@ class OutboxDispatcher:
         """Exponential backoff with jitter, capped at ``OUTBOX_MAX_BACKOFF_SECONDS``."""
         base = self.settings.outbox_base_backoff_seconds * (2 ** max(attempts - 1, 0))
         capped = min(base, self.settings.outbox_max_backoff_seconds)
-        return capped * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not crypto
+        return float(capped * (0.5 + random.random() / 2))  # noqa: S311 - jitter, not crypto
 
     async def dispatch_once(self) -> int:
         """Publish one leased batch; return how many events were delivered."""

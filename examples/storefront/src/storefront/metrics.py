@@ -49,7 +49,9 @@ EVENTS_CONSUMED = Counter(
     ["consumer", "result"],
 )
 
-BUILD_INFO = Gauge("storefront_build_info", "Build information; value is always 1.", ["version", "build_sha"])
+BUILD_INFO = Gauge(
+    "storefront_build_info", "Build information; value is always 1.", ["version", "build_sha"]
+)
 FAULTS_INJECTED = Counter("storefront_faults_injected_total", "Injected faults.", ["kind"])
 
 

@@ -160,7 +160,11 @@ class RateLimitMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check limits, answer 429 with ``Retry-After`` when exceeded."""
         path: str = scope.get("path", "")
-        if scope["type"] != "http" or not self.limiter.enabled or path.startswith(RATE_LIMIT_EXEMPT):
+        if (
+            scope["type"] != "http"
+            or not self.limiter.enabled
+            or path.startswith(RATE_LIMIT_EXEMPT)
+        ):
             await self.app(scope, receive, send)
             return
         client = scope.get("client")

@@ -11,6 +11,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import cast
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, Storage
@@ -39,8 +40,11 @@ class RateLimiter:
         self.shared = bool(settings.redis_url)
         if settings.redis_url:
             uri = settings.redis_url.replace("redis://", "async+redis://", 1)
-            self.storage: Storage = storage_from_string(
-                uri, implementation="redispy", key_prefix=settings.rate_limit_key_prefix
+            self.storage: Storage = cast(
+                Storage,
+                storage_from_string(
+                    uri, implementation="redispy", key_prefix=settings.rate_limit_key_prefix
+                ),
             )
         else:
             self.storage = MemoryStorage()

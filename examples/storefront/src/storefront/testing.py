@@ -11,15 +11,21 @@ import secrets
 import signal
 import socket
 import subprocess
-import uuid
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+ClientFactory = Callable[..., "TestClient"]
+"""Type of the ``make_client`` fixture: settings overrides in, a started TestClient out."""
 
 TEST_PASSWORD = "correct-horse-battery"  # test-only credential
 ADMIN_PASSWORD = "admin-test-password-1"  # test-only credential
@@ -98,8 +104,16 @@ class ServerProcess:
         """Start and wait until ``/readyz`` answers 200."""
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(  # noqa: S603 - fixed argv
-            [sys.executable, "-m", "storefront", "serve", "--host", "127.0.0.1",
-             "--port", str(self.port)],
+            [
+                sys.executable,
+                "-m",
+                "storefront",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -192,7 +206,10 @@ def admin_headers(client: httpx.Client) -> dict[str, str]:
 
 
 def create_product(
-    client: httpx.Client, headers: dict[str, str], stock: int = 10, price_cents: int = 1250,
+    client: httpx.Client,
+    headers: dict[str, str],
+    stock: int = 10,
+    price_cents: int = 1250,
     name: str = "Test Mug",
 ) -> dict[str, Any]:
     """Add a product as admin."""
@@ -238,8 +255,12 @@ class Shop:
         r = httpx.post(
             f"{self.url}/products",
             headers=self.admin_headers,
-            json={"sku": "E2E-" + secrets.token_hex(5), "name": name,
-                  "price_cents": price_cents, "stock": stock},
+            json={
+                "sku": "E2E-" + secrets.token_hex(5),
+                "name": name,
+                "price_cents": price_cents,
+                "stock": stock,
+            },
         )
         assert r.status_code == 201, r.text
         product: dict[str, Any] = r.json()

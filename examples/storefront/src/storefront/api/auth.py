@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from storefront.api.deps import ReleasingRoute, Claims, CurrentUser, Ctx, Db, client_ip
+from storefront.api.deps import Claims, Ctx, CurrentUser, Db, ReleasingRoute, client_ip
 from storefront.errors import AppError
-from storefront.schemas import LoginIn, LogoutIn, RefreshIn, RegisterIn, SessionOut, TokenPair, UserOut
+from storefront.schemas import (
+    LoginIn,
+    LogoutIn,
+    RefreshIn,
+    RegisterIn,
+    SessionOut,
+    TokenPair,
+    UserOut,
+)
 from storefront.services import auth as svc
 
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=ReleasingRoute)
 
-_401 = {401: {"description": "Missing, invalid, expired or revoked credentials"}}
+_401: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing, invalid, expired or revoked credentials"}
+}
 
 
 def _pair(tokens: svc.IssuedTokens) -> TokenPair:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from storefront.api.deps import ReleasingRoute, AdminUser, Db
+from storefront.api.deps import AdminUser, Db, ReleasingRoute
 from storefront.schemas import ProductIn, ProductOut, ProductPage, ProductPatch
 from storefront.services import catalog as svc
 
@@ -36,17 +36,13 @@ def get_product(product_id: int, db: Db) -> ProductOut:
     return ProductOut.model_validate(svc.get_product(db, product_id))
 
 
-@router.post(
-    "", status_code=201, response_model=ProductOut, responses={401: {}, 403: {}, 409: {}}
-)
+@router.post("", status_code=201, response_model=ProductOut, responses={401: {}, 403: {}, 409: {}})
 def create_product(body: ProductIn, admin: AdminUser, db: Db) -> ProductOut:
     """Add a product (admin only)."""
     return ProductOut.model_validate(svc.create_product(db, body))
 
 
-@router.patch(
-    "/{product_id}", response_model=ProductOut, responses={401: {}, 403: {}, 404: {}}
-)
+@router.patch("/{product_id}", response_model=ProductOut, responses={401: {}, 403: {}, 404: {}})
 def update_product(product_id: int, body: ProductPatch, admin: AdminUser, db: Db) -> ProductOut:
     """Change a product's fields (admin only)."""
     return ProductOut.model_validate(svc.update_product(db, product_id, body))

@@ -28,12 +28,12 @@ bearer_scheme = HTTPBearer(
 class ReleasingRoute(APIRoute):
     """Route whose sync handlers close their request's database sessions before returning."""
 
-    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:  # noqa: ANN401
         if not inspect.iscoroutinefunction(endpoint):
             original = endpoint
 
             @functools.wraps(original)
-            def releasing(*args: Any, **kw: Any) -> Any:
+            def releasing(*args: Any, **kw: Any) -> Any:  # noqa: ANN401
                 try:
                     return original(*args, **kw)
                 finally:

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from storefront import metrics
-from storefront.api.deps import ReleasingRoute, AdminUser, Ctx
+from storefront.api.deps import AdminUser, Ctx, ReleasingRoute
 from storefront.events import outbox_stats
 from storefront.schemas import FaultsIn, FaultsOut, VersionOut
 
@@ -39,9 +39,7 @@ async def readyz(ctx: Ctx) -> JSONResponse:
 
     checks: dict[str, Any] = {}
     try:
-        checks["database"] = await asyncio.wait_for(
-            run_in_threadpool(db_ok), PROBE_TIMEOUT_SECONDS
-        )
+        checks["database"] = await asyncio.wait_for(run_in_threadpool(db_ok), PROBE_TIMEOUT_SECONDS)
     except Exception:  # noqa: BLE001 - any failure means not ready
         checks["database"] = False
     try:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy import select
 
-from storefront.api.deps import ReleasingRoute, Ctx, CurrentUser, Db
+from storefront.api.deps import Ctx, CurrentUser, Db, ReleasingRoute
 from storefront.models import Notification
 from storefront.schemas import NotificationOut, OrderIn, OrderOut, OrderPage
 from storefront.services import orders as svc
@@ -24,7 +24,7 @@ IdempotencyKey = Annotated[
         description="Client-chosen unique key; retrying with the same key returns the same order.",
     ),
 ]
-_AUTH = {401: {"description": "Not authenticated"}}
+_AUTH: dict[int | str, dict[str, Any]] = {401: {"description": "Not authenticated"}}
 
 
 @router.post(

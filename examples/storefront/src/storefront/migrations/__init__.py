@@ -1,1 +1,1 @@
-"""Alembic migration scripts, shipped inside the package so ``storefront migrate`` works anywhere."""
+"""Alembic migrations, shipped in the package so ``storefront migrate`` works from any cwd."""

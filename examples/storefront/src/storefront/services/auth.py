@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from storefront import metrics
 from storefront.config import Settings
+from storefront.db import rowcount
 from storefront.errors import AppError, Unauthorized
 from storefront.events import record_event
 from storefront.models import AuthSession, RefreshToken, User, as_utc, utcnow
@@ -46,10 +47,17 @@ def normalize_email(email: str) -> str:
 
 
 def register(
-    db: Session, hasher: PasswordHasher, email: str, password: str, name: str, role: str = "customer"
+    db: Session,
+    hasher: PasswordHasher,
+    email: str,
+    password: str,
+    name: str,
+    role: str = "customer",
 ) -> User:
     """Create an account and its ``user.registered`` event; 409 when the e-mail is taken."""
-    user = User(email=normalize_email(email), name=name, password_hash=hasher.hash(password), role=role)
+    user = User(
+        email=normalize_email(email), name=name, password_hash=hasher.hash(password), role=role
+    )
     db.add(user)
     try:
         db.flush()
@@ -63,7 +71,9 @@ def register(
     return user
 
 
-def authenticate(db: Session, hasher: PasswordHasher, dummy: str, email: str, password: str) -> User:
+def authenticate(
+    db: Session, hasher: PasswordHasher, dummy: str, email: str, password: str
+) -> User:
     """Return the user for valid credentials; otherwise 401 without telling which part was wrong."""
     user = db.scalars(select(User).where(User.email == normalize_email(email))).first()
     if user is None:
@@ -90,7 +100,9 @@ def _issue(db: Session, settings: Settings, user: User, auth_session: AuthSessio
         )
     )
     access = issue_access_token(settings, user.id, auth_session.id, user.role)
-    return IssuedTokens(access, refresh, settings.access_token_ttl_seconds, auth_session.id, user.id)
+    return IssuedTokens(
+        access, refresh, settings.access_token_ttl_seconds, auth_session.id, user.id
+    )
 
 
 def start_session(
@@ -133,11 +145,13 @@ def rotate(db: Session, settings: Settings, refresh_token: str) -> IssuedTokens:
     if auth_session is None or auth_session.revoked_at is not None:
         raise Unauthorized("Session revoked", code="session_revoked")
     # Claim the token atomically: of two concurrent rotations only one can win.
-    claimed = db.execute(
-        update(RefreshToken)
-        .where(RefreshToken.id == token.id, RefreshToken.used_at.is_(None))
-        .values(used_at=now)
-    ).rowcount
+    claimed = rowcount(
+        db.execute(
+            update(RefreshToken)
+            .where(RefreshToken.id == token.id, RefreshToken.used_at.is_(None))
+            .values(used_at=now)
+        )
+    )
     if not claimed:
         db.rollback()
         revoke_family(db, token.session_id, "refresh_reuse")

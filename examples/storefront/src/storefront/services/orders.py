@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storefront import metrics
+from storefront.db import rowcount
 from storefront.errors import AppError
 from storefront.events import record_event
 from storefront.models import Order, OrderItem, Product, utcnow
@@ -77,11 +78,13 @@ def create_order(
         if product is None or not product.active:
             db.rollback()
             raise AppError(404, "product_not_found", f"Product {product_id} not found")
-        reserved = db.execute(
-            update(Product)
-            .where(Product.id == product_id, Product.stock >= qty)
-            .values(stock=Product.stock - qty)
-        ).rowcount
+        reserved = rowcount(
+            db.execute(
+                update(Product)
+                .where(Product.id == product_id, Product.stock >= qty)
+                .values(stock=Product.stock - qty)
+            )
+        )
         if not reserved:
             db.rollback()
             raise AppError(409, "insufficient_stock", f"Not enough stock for {product.name}")
@@ -163,11 +166,13 @@ def pay_order(
     """
     with sessions() as db:
         order = get_own_order(db, user_id, order_id)
-        claimed = db.execute(
-            update(Order)
-            .where(Order.id == order_id, Order.status == "pending")
-            .values(status="paying")
-        ).rowcount
+        claimed = rowcount(
+            db.execute(
+                update(Order)
+                .where(Order.id == order_id, Order.status == "pending")
+                .values(status="paying")
+            )
+        )
         db.commit()
         if not claimed:
             db.refresh(order)
@@ -204,11 +209,13 @@ def pay_order(
 def cancel_order(db: Session, user_id: str, order_id: str) -> Order:
     """Cancel a pending order and put its items back in stock."""
     order = get_own_order(db, user_id, order_id)
-    cancelled = db.execute(
-        update(Order)
-        .where(Order.id == order_id, Order.status == "pending")
-        .values(status="cancelled", cancelled_at=utcnow())
-    ).rowcount
+    cancelled = rowcount(
+        db.execute(
+            update(Order)
+            .where(Order.id == order_id, Order.status == "pending")
+            .values(status="cancelled", cancelled_at=utcnow())
+        )
+    )
     if not cancelled:
         db.rollback()
         db.refresh(order)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from anyio.from_thread import run as run_async
@@ -85,9 +85,9 @@ def _resolve(request: Request, ctx: Ctx) -> WebAuth:
                 tokens = auth_svc.rotate(db, ctx.settings, refresh)
             except AppError:
                 return WebAuth(expired=True, cookies_to_clear=[ACCESS_COOKIE, REFRESH_COOKIE])
-            user = db.get(User, tokens.user_id)
+            refreshed = db.get(User, tokens.user_id)
             request.state.user_id = tokens.user_id
-            return WebAuth(user=user, session_id=tokens.session_id, new_tokens=tokens)
+            return WebAuth(user=refreshed, session_id=tokens.session_id, new_tokens=tokens)
         if access:
             return WebAuth(expired=True, cookies_to_clear=[ACCESS_COOKIE])
     return WebAuth()
@@ -100,12 +100,22 @@ def _set_token_cookies(response: Response, ctx: Ctx, tokens: auth_svc.IssuedToke
     secure = ctx.settings.cookie_secure
     ttl = ctx.settings.refresh_token_ttl_seconds
     response.set_cookie(
-        ACCESS_COOKIE, tokens.access_token, max_age=ttl, httponly=True, secure=secure,
-        samesite="strict", path="/",
+        ACCESS_COOKIE,
+        tokens.access_token,
+        max_age=ttl,
+        httponly=True,
+        secure=secure,
+        samesite="strict",
+        path="/",
     )
     response.set_cookie(
-        REFRESH_COOKIE, tokens.refresh_token, max_age=ttl, httponly=True, secure=secure,
-        samesite="strict", path="/ui",
+        REFRESH_COOKIE,
+        tokens.refresh_token,
+        max_age=ttl,
+        httponly=True,
+        secure=secure,
+        samesite="strict",
+        path="/ui",
     )
 
 
@@ -123,7 +133,7 @@ def _render(
     auth: WebAuth,
     template: str,
     status_code: int = 200,
-    **context: Any,
+    **context: object,
 ) -> Response:
     msg = request.query_params.get("msg", "")
     flash = FLASH.get(msg)
@@ -182,8 +192,13 @@ def _store_cart(response: Response, cart: dict[int, int], secure: bool) -> None:
     value = ".".join(f"{pid}-{qty}" for pid, qty in list(cart.items())[:MAX_CART_LINES])
     if value:
         response.set_cookie(
-            CART_COOKIE, value, max_age=7 * 24 * 3600, httponly=True, secure=secure,
-            samesite="strict", path="/ui",
+            CART_COOKIE,
+            value,
+            max_age=7 * 24 * 3600,
+            httponly=True,
+            secure=secure,
+            samesite="strict",
+            path="/ui",
         )
     else:
         response.delete_cookie(CART_COOKIE, path="/ui")
@@ -202,9 +217,7 @@ def _field_errors(exc: ValidationError) -> dict[str, str]:
 
 
 @router.get("/", response_class=HTMLResponse)
-def catalog(
-    request: Request, ctx: Ctx, auth: WebAuthDep, page: int = 1, q: str = ""
-) -> Response:
+def catalog(request: Request, ctx: Ctx, auth: WebAuthDep, page: int = 1, q: str = "") -> Response:
     """Product catalog with search and add-to-cart buttons."""
     page = max(1, min(page, 100_000))
     q = q.strip()[:100]
@@ -238,7 +251,13 @@ def login_submit(
 
     def fail(errors: dict[str, str], status: int) -> Response:
         return _render(
-            request, ctx, anonymous, "login.html", status, next=target, errors=errors,
+            request,
+            ctx,
+            anonymous,
+            "login.html",
+            status,
+            next=target,
+            errors=errors,
             email=email[:254],
         )
 
@@ -249,8 +268,10 @@ def login_submit(
     decision = run_async(ctx.limiter.hit, "login", auth_svc.normalize_email(data.email))
     if not decision.allowed:
         response = fail(
-            {"form": f"Too many login attempts. Please try again in {decision.retry_after} "
-             "seconds."},
+            {
+                "form": f"Too many login attempts. Please try again in {decision.retry_after} "
+                "seconds."
+            },
             429,
         )
         response.headers["Retry-After"] = str(decision.retry_after)
@@ -295,8 +316,13 @@ def register_submit(
             user = auth_svc.register(db, ctx.hasher, data.email, data.password, data.name)
         except AppError as exc:
             return _render(
-                request, ctx, WebAuth(), "register.html", exc.status_code,
-                errors={"email": exc.message}, values=values,
+                request,
+                ctx,
+                WebAuth(),
+                "register.html",
+                exc.status_code,
+                errors={"email": exc.message},
+                values=values,
             )
         ctx.dispatcher.notify()
         tokens = auth_svc.start_session(
@@ -359,7 +385,12 @@ def cart_page(request: Request, ctx: Ctx, auth: WebAuthDep) -> Response:
             total += product.price_cents * qty
     # A fresh key per rendered form: a double-clicked or re-sent checkout creates one order.
     return _render(
-        request, ctx, auth, "cart.html", lines=lines, total=total,
+        request,
+        ctx,
+        auth,
+        "cart.html",
+        lines=lines,
+        total=total,
         idempotency_key=uuid.uuid4().hex,
     )
 
