@@ -168,6 +168,7 @@ def write_drill(tmp_path: Path, **data: Any) -> None:
         "started_at": "2026-01-01T00:00:00+00:00",
         "problems": [],
         "restore_bytes_per_s": 50e6,
+        "database_bytes": 2e9,
         "overhead_s": 20.0,
     }
     (folder / "drill.json").write_text(json.dumps({**base, **data}))
@@ -187,6 +188,14 @@ def test_restore_time_estimate(review: Run, tmp_path: Path) -> None:
 
     res = one(review, {**check, "drill": "dr.other"}, objectives={"rto": "1h"}).results[0]
     assert res.status is Status.NO_DATA and "run criterion dr.other first" in res.summary
+
+    # A drill of a few megabytes measures start-up time, not restore speed.
+    shutil.rmtree(tmp_path / "artifacts")
+    write_drill(tmp_path, database_bytes=3e6, restore_bytes_per_s=2e6)
+    res = one(review, check, objectives={"rto": "1h"}).results[0]
+    assert res.status is Status.NO_DATA and "restored only 3.0 MB (min 50MB)" in res.summary
+    res = one(review, {**check, "restore_throughput": "100MB"}, objectives={"rto": "1h"}).results[0]
+    assert res.status is Status.PASS and res.summary.startswith("estimated production RTO 1020s")
 
 
 @pytest.mark.postgres

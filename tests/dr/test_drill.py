@@ -162,7 +162,8 @@ def test_restore_missing_rows_is_detected(review: Run, pg_source: str, tmp_path:
     broken_restore = (
         'pg_restore --no-owner --no-privileges -d "${RESTORED_DATABASE_URL/+psycopg/}" "$BACKUP_FILE" && '
         'psql -q "${RESTORED_DATABASE_URL/+psycopg/}" -c '
-        "\"DELETE FROM products WHERE id > 297; UPDATE users SET name = name || '.' WHERE email = 'user1@example.com'\""
+        '"DELETE FROM products WHERE id > 297; '
+        "UPDATE users SET name = name || '.' WHERE email = 'user1@example.com'\""
     )
     with storefront(tmp_path, database_url=pg_source) as server:
         check = drill(pg_source, server.proc.pid, tmp_path, restore_command=["bash", "-c", broken_restore])

@@ -133,6 +133,7 @@ def render_dr_runbook(spec: Spec, env_name: str) -> str:
         migrations=migrations,
         estimates=estimates,
         owner=spec.service.owner or "the owning team",
+        env_vars=sorted(env.vars.items()),
         oncall=env.vars.get("oncall", ""),
         escalation=env.vars.get("escalation", "the incident commander"),
     )

@@ -575,6 +575,13 @@ def parse_size(value: object) -> float:
     return float(match.group(1)) * _UNITS[(match.group(2) or "").lower()]
 
 
+def _size(ctx: CheckContext, value: str | float | None) -> float:
+    try:
+        return parse_size(ctx.resolve(value) if isinstance(value, str) else value)
+    except ValueError as exc:
+        raise CheckError(str(exc)) from None
+
+
 class RestoreEstimateParams(Params):
     """Params of ``dr.restore_time_estimate``."""
 
@@ -591,16 +598,19 @@ class RestoreEstimateParams(Params):
     production_size: str | float | None = Field(default=None, description="e.g. 120GB")
     production_database_url: str | None = Field(default=None, description="Queried for its size instead.")
     safety_factor: float = Field(default=1.0, ge=1.0, description="Multiplies the restore time.")
+    min_sample: str = Field(
+        default="50MB", description="Smallest drill restore whose throughput is extrapolated."
+    )
     rto: Duration | None = Field(default=None, description="[default: objectives.rto]")
 
     @model_validator(mode="after")
     def _inputs(self) -> RestoreEstimateParams:
-        if (self.drill is None) == (self.restore_throughput is None):
-            raise ValueError("give exactly one of drill or restore_throughput")
+        if self.drill is None and self.restore_throughput is None:
+            raise ValueError("give drill, restore_throughput, or both")
         if (self.production_size is None) == (self.production_database_url is None):
             raise ValueError("give exactly one of production_size or production_database_url")
         for v in (self.restore_throughput, self.production_size):
-            if v is not None:
+            if v is not None and "${" not in str(v):  # references are checked when resolved
                 parse_size(v)
         return self
 
@@ -631,8 +641,7 @@ class RestoreEstimateCheck:
                 data = load_report(path)
             except DrError as exc:
                 raise CheckError(str(exc)) from None
-            throughput = float(data.get("restore_bytes_per_s") or 0.0)
-            if throughput <= 0 or data.get("problems"):
+            if data.get("problems") or not data.get("restore_bytes_per_s"):
                 return Outcome(
                     status=Status.NO_DATA,
                     summary=f"drill {params.drill} did not complete a verified restore; no throughput to use",
@@ -642,11 +651,27 @@ class RestoreEstimateCheck:
                 overhead = float(data.get("overhead_s") or 0.0)
             age = time.time() - path.stat().st_mtime
             source = f"drill {params.drill} ({data.get('started_at')}, {age / 3600:.1f}h ago)"
+            sample = float(data.get("database_bytes") or 0.0)
+            if params.restore_throughput is not None:
+                throughput = _size(ctx, params.restore_throughput)
+                source += " overhead, configured throughput"
+            elif sample < _size(ctx, params.min_sample):
+                # On a few megabytes the restore time is process start-up, not data: the rate
+                # would predict hours for what takes minutes.
+                return Outcome(
+                    status=Status.NO_DATA,
+                    summary=f"drill {params.drill} restored only {sample / 1e6:.1f} MB (min "
+                    f"{params.min_sample}): too small to extrapolate; drill a larger copy or set "
+                    "restore_throughput",
+                    reproducer=_reproducer(ctx),
+                )
+            else:
+                throughput = float(data["restore_bytes_per_s"])
         else:
-            throughput = parse_size(params.restore_throughput)
+            throughput = _size(ctx, params.restore_throughput)
             source = "configured throughput"
         if params.production_size is not None:
-            size = parse_size(params.production_size)
+            size = _size(ctx, params.production_size)
             size_from = "configured"
         else:
             assert params.production_database_url is not None
