@@ -40,6 +40,9 @@ def serve(host: str, port: int, workers: int, proxy_headers: bool) -> None:
     """Run the HTTP server (graceful shutdown on SIGTERM drains in-flight requests)."""
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
+    if workers > 1 and settings.jwt_secret_generated:
+        # Each worker would invent its own key and reject the others' tokens.
+        raise click.UsageError("--workers > 1 needs JWT_SECRET to be set")
     # uvicorn drains in-flight requests on SIGTERM/SIGINT, then re-raises the signal with the
     # previous handler restored. Making that handler a clean exit gives status 0 after a
     # completed graceful shutdown instead of "killed by SIGTERM".
