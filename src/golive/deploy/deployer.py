@@ -448,6 +448,10 @@ class Deployer:
                 await self.driver.switch_back()
             elif p.deployed or p.switched:
                 if run.previous is None:
+                    live = state.stable
+                    if live is None or live.version != run.release.version:
+                        self.log("the new version never went live and nothing ran before: nothing to undo")
+                        return DeployOutcome.ROLLED_BACK, None
                     self.log("no previous version to roll back to; the failed version stays")
                     return DeployOutcome.ROLLBACK_FAILED, False
                 self.log(f"rollback: redeploy {run.previous.describe()}")

@@ -95,7 +95,10 @@ class LocalDriver:
         self.environ = dict(environ if environ is not None else os.environ)
         self.environ.setdefault("GOLIVE_PYTHON", sys.executable)
         state_root = Path(config.state_dir)
-        self.dir = (state_root if state_root.is_absolute() else workdir / state_root) / environment
+        # Absolute: instances run in their own cwd and get ${STATE_DIR} in their settings.
+        self.dir = (
+            (state_root if state_root.is_absolute() else workdir / state_root) / environment
+        ).resolve()
         self._state_file = self.dir / "state.json"
         self._state = self._load()
         self._starting: _Instance | None = None
@@ -220,7 +223,7 @@ class LocalDriver:
         port = _free_port()
         argv, env = self._argv(release, port)
         cwd = Path(self.config.cwd)
-        cwd = cwd if cwd.is_absolute() else self.workdir / cwd
+        cwd = (cwd if cwd.is_absolute() else self.workdir / cwd).resolve()
         log = self.dir / "logs" / f"{release.version}-{port}.log"
         pid = spawn(argv, cwd=cwd, env=env, log=log)
         inst = _Instance(version=release.version, vars=dict(release.vars), port=port, pid=pid)
