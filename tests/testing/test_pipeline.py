@@ -155,3 +155,10 @@ def test_parse_actionlint_output() -> None:
     assert str(finding) == (
         '.github/workflows/ci.yml:12: [actionlint expression, error] property "foo" is not defined'
     )
+
+
+def test_storefront_workflows_pass(run_one: RunOne) -> None:
+    """examples/storefront/.github/workflows was written by `golive init ci`."""
+    storefront = Path(__file__).resolve().parents[2] / "examples" / "storefront"
+    r = run_one({"type": "ci.pipeline", "path": str(storefront)})
+    assert r.status is Status.PASS, r.summary

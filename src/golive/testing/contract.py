@@ -90,6 +90,11 @@ class ContractParams(Params):
     )
     auth: AuthParams | None = None
     request_timeout: Duration = Field(default=10.0, gt=0)
+    rate_limit: str | None = Field(
+        default=None,
+        pattern=r"^(auto|\d+/\d*[smhd])$",
+        description="Stay under the API's rate limit: '100/m', or 'auto' (honour Retry-After).",
+    )
 
     @model_validator(mode="after")
     def _valid(self) -> ContractParams:
@@ -208,6 +213,8 @@ class ContractCheck:
         ]  # fmt: skip
         if params.seed is not None:
             argv += ["--seed", str(params.seed)]
+        if params.rate_limit is not None:
+            argv += ["--rate-limit", params.rate_limit]
         if params.max_response_time is not None:
             argv += ["--max-response-time", f"{params.max_response_time:g}"]
         if params.include_path_regex:
