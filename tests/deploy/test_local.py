@@ -221,6 +221,10 @@ def test_canary_of_a_bad_version_is_rolled_back_with_the_measured_failure_logged
     assert report.time_to_detect_s is not None and report.time_to_detect_s < 20
     assert report.time_to_rollback_s is not None and report.time_to_rollback_s < 20
     assert load.failed > 0, "the bad canary did receive traffic"
+    print(
+        f"bad canary: detected {report.time_to_detect_s:.2f}s after first traffic, rolled back and "
+        f"verified {report.time_to_rollback_s:.2f}s later; {load.failed} of {load.total} requests failed"
+    )
     after = stage.state()
     assert after.stable == before.stable and after.candidate is None
     candidate_pids = [json.loads((stage.state_dir / ENV / "state.json").read_text())["candidate"]]

@@ -51,6 +51,7 @@ class DeployDrillCheck:
         from golive.checks.registry import CheckRegistry
         from golive.deploy.config import load_deploy_config
         from golive.deploy.deployer import Deployer
+        from golive.deploy.local import LocalDriver
         from golive.history.store import open_store
         from golive.spec import SpecLoader
 
@@ -85,7 +86,8 @@ class DeployDrillCheck:
                 registry=registry,
             )
             state = await deployer.driver.state()
-            if state.stable is None:
+            own_baseline = state.stable is None
+            if own_baseline:
                 if params.baseline_version is None:
                     raise CheckError(
                         f"nothing is deployed in {ctx.environment_name!r}: deploy a good version first "
@@ -106,6 +108,9 @@ class DeployDrillCheck:
                 registry=registry,
                 driver=deployer.driver,
             ).deploy(Release(version=params.version, vars=params.vars), strategy=strategy)
+            if own_baseline and isinstance(deployer.driver, LocalDriver):
+                # The drill started the local deployment, so it leaves nothing running.
+                await deployer.driver.down()
         from golive.deploy.report import write_report
 
         artifacts = tuple(str(p) for p in write_report(report, ctx.artifacts_dir))
