@@ -317,7 +317,8 @@ class LoadCapacityCheck:
         bound = (
             f"SLO broke at {result.broke_at.users} users"
             if result.broke_at
-            else f"SLO held up to {knee.users} users (max_users): capacity is at least this"
+            else f"SLO held at every step up to {result.steps[-1].users} users (max_users): capacity is "
+            "at least this"
         )
         summary = f"knee {knee.rps:.1f} req/s at {knee.users} users within SLO; {bound}; {sat_text}"
         status = Status.PASS
