@@ -506,7 +506,13 @@ class Prober:
             self.log.note("rate limit: not configured; skipped")
             return
         ceiling = math.floor(rl.limit * (1 + rl.margin))
-        total = min(ceiling + 1, self.params.max_requests - self.client.sent)
+        total = ceiling + 1
+        remaining = self.params.max_requests - self.client.sent
+        if total > remaining:
+            raise BudgetExceeded(
+                f"the rate-limit burst needs {total} requests but only {remaining} remain in the "
+                f"request budget (max_requests {self.params.max_requests})"
+            )
         email, password = new_credentials()
         body = (
             {

@@ -138,7 +138,11 @@ def parse_toml_lock(text: str, source: str) -> list[Package]:
     pkgs = []
     for entry in data.get("package", []):
         src = entry.get("source")
-        if isinstance(src, dict) and ({"editable", "virtual", "directory", "path"} & set(src)):
+        # The project itself and local/VCS checkouts have no registry version to match.
+        if isinstance(src, dict) and (
+            {"editable", "virtual", "directory", "path", "git"} & set(src)
+            or src.get("type") in ("directory", "file", "git", "url")
+        ):
             continue
         if not entry.get("name") or not entry.get("version"):
             continue

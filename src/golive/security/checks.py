@@ -366,12 +366,15 @@ class DependenciesCheck:
         )
         artifacts = []
         if params.sbom:
-            from golive.security._sbom import cyclonedx_json
-
-            ctx.artifacts_dir.mkdir(parents=True, exist_ok=True)
-            sbom = ctx.artifacts_dir / "sbom.cdx.json"
-            sbom.write_text(cyclonedx_json(root.name, packages), encoding="utf-8")
-            artifacts.append(str(sbom))
+            try:
+                from golive.security._sbom import cyclonedx_json
+            except ImportError:
+                warnings.append("cyclonedx-python-lib is not installed: no SBOM written")
+            else:
+                ctx.artifacts_dir.mkdir(parents=True, exist_ok=True)
+                sbom = ctx.artifacts_dir / "sbom.cdx.json"
+                sbom.write_text(cyclonedx_json(root.name, packages), encoding="utf-8")
+                artifacts.append(str(sbom))
         names = ", ".join(str(f.relative_to(root)) for f in files)
         notes = f"{len(packages)} pinned package(s) from {names}; matched against {source}"
         return await _finish(

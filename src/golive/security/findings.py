@@ -110,3 +110,21 @@ def build_report(
         warnings=tuple(notes),
         target=target,
     )
+
+
+def combine(reports: Iterable[FindingsReport]) -> FindingsReport:
+    """One report from several (e.g. every security criterion of a review), de-duplicated."""
+    items = list(reports)
+    suppressed: dict[str, Suppressed] = {}
+    for r in items:
+        for s in r.suppressed:
+            suppressed.setdefault(s.finding.fingerprint, s)
+    active = [f for f in merge(f for r in items for f in r.findings) if f.fingerprint not in suppressed]
+    return FindingsReport(
+        findings=tuple(active),
+        suppressed=tuple(suppressed.values()),
+        expired=tuple(dict.fromkeys(e for r in items for e in r.expired)),
+        runs=tuple(run for r in items for run in r.runs),
+        warnings=tuple(dict.fromkeys(w for r in items for w in r.warnings)),
+        target=", ".join(dict.fromkeys(r.target for r in items if r.target)),
+    )
