@@ -96,6 +96,10 @@ class _Pg:
             cur.execute(sql)
             return list(cur.fetchall())
 
+    def execute(self, sql: str) -> None:
+        with self.conn.cursor() as cur:
+            cur.execute(sql)
+
     def available(self, create: bool) -> str | None:
         """``None`` when usable, else the reason it is not."""
         import psycopg
@@ -105,7 +109,7 @@ class _Pg:
             if not create:
                 return "the pg_stat_statements extension is not installed in this database"
             try:
-                self.rows("create extension if not exists pg_stat_statements; select 1")
+                self.execute("create extension if not exists pg_stat_statements")
             except psycopg.Error as exc:
                 return f"CREATE EXTENSION pg_stat_statements failed: {str(exc).strip()}"
         try:
