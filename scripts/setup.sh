@@ -46,3 +46,21 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/pip install -q --disable-pip-version-check "${targets[@]}"
   echo "$want" >"$stamp"
 fi
+
+# semgrep and checkov pin versions of shared libraries (opentelemetry, packaging) that clash
+# with golive's and storefront's own; each gets a virtualenv of its own, linked beside
+# golive's interpreter where the security checks look for their tools first.
+SEMGREP_VERSION="1.185.0"
+CHECKOV_VERSION="3.3.30"
+install_tool() {
+  local name="$1" version="$2"
+  local dir=".venv/opt/$name"
+  if [ "$("$dir/bin/python" -c "import importlib.metadata as m; print(m.version('$name'))" 2>/dev/null)" != "$version" ]; then
+    echo "setup: installing $name $version into $dir"
+    "$PYTHON" -m venv "$dir"
+    "$dir/bin/pip" install -q --disable-pip-version-check "$name==$version"
+  fi
+  ln -sf "../opt/$name/bin/$name" ".venv/bin/$name"
+}
+install_tool semgrep "$SEMGREP_VERSION"
+install_tool checkov "$CHECKOV_VERSION"

@@ -25,6 +25,7 @@ FILES = {
     "junit": "readiness-report.junit.xml",
     "html": "readiness-report.html",
     "terminal": "readiness-report.txt",
+    "prometheus": "readiness-report.prom",
 }
 
 
@@ -38,8 +39,8 @@ def test_every_format_is_a_reporter(name):
     assert isinstance(text, str) and text.endswith("\n")
 
 
-def test_formats_are_the_documented_five():
-    assert set(FORMATS) == {"terminal", "markdown", "json", "junit", "html"}
+def test_formats_are_the_documented_six():
+    assert set(FORMATS) == {"terminal", "markdown", "json", "junit", "html", "prometheus"}
 
 
 @pytest.mark.parametrize(
@@ -58,7 +59,7 @@ def test_unknown_format_without_close_match():
     with pytest.raises(ReporterError) as info:
         get_reporter("pdf")
     assert "did you mean" not in str(info.value)
-    assert "known: terminal, markdown, json, junit, html" in str(info.value)
+    assert "known: terminal, markdown, json, junit, html, prometheus" in str(info.value)
     assert isinstance(info.value, GoliveError)
 
 

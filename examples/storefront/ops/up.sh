@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Local stack for `golive review`: a fresh embedded-SQLite storefront with seed data.
-# golive runs this in its own process group and stops the whole group afterwards.
+# Local stack for `golive review`: a fresh embedded-SQLite storefront with seed data, and
+# the local monitoring stack (Prometheus + Alertmanager with the committed rules and routes,
+# 1s intervals, every receiver delivering to golive's drill webhook).
+# golive runs this in its own process group, stops the group afterwards and runs `down`
+# (which stops Prometheus and Alertmanager: they run in sessions of their own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${GOLIVE_PYTHON:-python3}"
 STATE="${STACK_DIR:-.golive/stack}"
+PORT="${STOREFRONT_PORT:-8765}"
 mkdir -p "$STATE"
 rm -f "$STATE/storefront.db"
 export DATABASE_URL="sqlite:///$PWD/$STATE/storefront.db"
@@ -15,4 +19,10 @@ export LOG_FORMAT=json
 export SEED_USER_PASSWORD="${SEED_USER_PASSWORD:-$(head -c 18 /dev/urandom | base64 | tr -d '/+=')}"
 "$PY" -m storefront migrate
 "$PY" -m storefront seed --products 50 --users 5
-exec "$PY" -m storefront serve --host 127.0.0.1 --port "${STOREFRONT_PORT:-8765}"
+
+if [ "${MONITORING:-on}" != "off" ]; then
+  "$PY" -m golive monitoring up --dir monitoring --target "storefront=127.0.0.1:$PORT" \
+    --prometheus-port "${PROMETHEUS_PORT:-9090}" --alertmanager-port "${ALERTMANAGER_PORT:-9093}" \
+    --webhook-url "http://127.0.0.1:${DRILL_WEBHOOK_PORT:-9095}" --state .golive/monitoring-stack
+fi
+exec "$PY" -m storefront serve --host 127.0.0.1 --port "$PORT"

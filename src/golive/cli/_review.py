@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -20,14 +22,18 @@ from golive.spec import SpecLoader
 DEFAULT_FORMATS = ("markdown", "json", "junit", "html")
 
 
-def review_environ() -> dict[str, str]:
+def review_environ(generate: Sequence[str] = ()) -> dict[str, str]:
     """The variables checks and the stack see: the process env plus ``GOLIVE_PYTHON``.
 
     ``GOLIVE_PYTHON`` is the interpreter running golive, so a spec can start Python tools
     installed beside golive (``[${GOLIVE_PYTHON}, -m, storefront, serve]``) whatever PATH is.
+    Each name in ``generate`` gets a fresh random value unless already set, so a local stack
+    and the checks can share a throwaway credential without one being written anywhere.
     """
     environ = dict(os.environ)
     environ.setdefault("GOLIVE_PYTHON", sys.executable)
+    for name in generate:
+        environ.setdefault(name, secrets.token_urlsafe(18))
     return environ
 
 
@@ -67,7 +73,7 @@ def run_review(
         tier=tier,
         jobs=jobs or ReviewOptions().jobs,
         artifacts_dir=out_dir / "artifacts",
-        environ=review_environ(),
+        environ=review_environ(generate=environment.generate),
         extra={"allow_destructive": allow_destructive},
     )
     runner = Runner(spec, registry, options)  # validates the selection before starting anything

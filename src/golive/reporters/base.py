@@ -50,6 +50,8 @@ _REPORTER_PATHS: Mapping[str, str] = {
     "json": "golive.reporters.json:JsonReporter",
     "junit": "golive.reporters.junit:JunitReporter",
     "html": "golive.reporters.html:HtmlReporter",
+    # Readiness score per tier/area/criterion in Prometheus text format (monitoring family).
+    "prometheus": "golive.monitoring.readiness:PrometheusReporter",
 }
 
 FORMATS: tuple[str, ...] = tuple(_REPORTER_PATHS)

@@ -161,7 +161,7 @@ class SpecLoader:
             raise SpecError(
                 [SpecProblem(file=display, line=0, col=0, message=f"cannot read: {exc}")]
             ) from exc
-        return self.loads(text, display=display, path=spec_path)
+        return self.loads(text, display=display, path=spec_path.absolute())
 
     def loads(self, text: str, *, display: str = "golive.yaml", path: Path | None = None) -> models.Spec:
         """Validate spec text; ``display`` names the file in messages."""

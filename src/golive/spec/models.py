@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from golive.deploy.settings import DeployConfig
 from golive.results import Tier
 from golive.spec._duration import Duration
 
@@ -76,6 +77,11 @@ class Environment(Frozen):
     )
     up_timeout: Duration = Field(default=60.0, description="How long to wait for health.")
     up_env: dict[str, str] = Field(default_factory=dict, description="Extra env for up/down.")
+    generate: list[str] = Field(
+        default_factory=list,
+        description="Variables golive fills with a fresh random value for each review (unless set), "
+        "e.g. a throwaway admin password shared by the local stack and the checks.",
+    )
 
 
 class Objectives(Frozen):
@@ -157,6 +163,9 @@ class Spec(Frozen):
     tiers: Tiers = Field(default_factory=Tiers)
     criteria: list[Criterion] = Field(default_factory=list)
     waivers: list[Waiver] = Field(default_factory=list)
+    deploy: DeployConfig | None = Field(
+        default=None, description="How `golive deploy` deploys, verifies and rolls back."
+    )
 
     # Where the spec was read from; not part of the document, so not in the schema.
     _path: Path = PrivateAttr(default=Path("golive.yaml"))
