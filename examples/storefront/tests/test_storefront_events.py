@@ -216,17 +216,19 @@ nats_required = pytest.mark.skipif(
 def test_nats_transport_restart_no_loss_no_duplicates(make_client: ClientFactory) -> None:
     """Two instances' worth of NATS plumbing; the first dies mid-batch."""
     tag = secrets.token_hex(4)
-    client = make_client(
-        dispatcher_enabled=False,
-        events_url="nats://127.0.0.1:4222",
-        nats_stream=f"SF_TEST_{tag}",
-        nats_subject_prefix=f"sftest.{tag}",
-        nats_durable=f"sftest-{tag}",
-        nats_ack_wait_seconds=1.0,
-    )
+    # The app itself runs in-process; this test drives its own NATS transports.
+    client = make_client(dispatcher_enabled=False)
     ctx = _ctx(client)
     total = _make_events(client, orders=4)
-    settings = ctx.settings
+    settings = ctx.settings.model_copy(
+        update={
+            "events_url": "nats://127.0.0.1:4222",
+            "nats_stream": f"SF_TEST_{tag}",
+            "nats_subject_prefix": f"sftest.{tag}",
+            "nats_durable": f"sftest-{tag}",
+            "nats_ack_wait_seconds": 1.0,
+        }
+    )
 
     class CrashAfter(NatsTransport):
         limit = 3

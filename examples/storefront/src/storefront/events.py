@@ -280,8 +280,12 @@ class NatsTransport:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
         if self._nc is not None:
-            with contextlib.suppress(Exception):
-                await self._nc.drain()
+            # drain() flushes pending publishes; bounded so a vanished stream cannot hang exit.
+            try:
+                await asyncio.wait_for(self._nc.drain(), timeout=5)
+            except Exception:  # noqa: BLE001
+                with contextlib.suppress(Exception):
+                    await self._nc.close()
         self._nc = self._js = None
 
 

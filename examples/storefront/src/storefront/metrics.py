@@ -5,11 +5,14 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterable
 
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, disable_created_metrics
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from sqlalchemy.pool import QueuePool
+
+# The *_created series double the exposition size and nothing here reads them.
+disable_created_metrics()
 
 HTTP_REQUESTS = Counter(
     "http_requests_total",
