@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.pool import QueuePool
 
 # The *_created series double the exposition size and nothing here reads them.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 HTTP_REQUESTS = Counter(
     "http_requests_total",
