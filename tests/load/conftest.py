@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -51,12 +52,21 @@ RunCheck = Callable[..., Outcome]
 def run_check(tmp_path: Path) -> RunCheck:
     """Validate params with the check type's model, run it, return the outcome."""
 
-    def run(check_cls: Any, params: dict[str, Any], *, base_url: str, **ctx_kw: Any) -> Outcome:
+    def run(
+        check_cls: Any,
+        params: dict[str, Any],
+        *,
+        base_url: str,
+        workdir_override: Path | None = None,
+        **ctx_kw: Any,
+    ) -> Outcome:
         validated = check_cls.Params.model_validate(params)
 
         async def go() -> Outcome:
             async with httpx.AsyncClient() as client:
                 ctx = make_ctx(client, workdir=tmp_path, base_url=base_url, **ctx_kw)
+                if workdir_override is not None:
+                    ctx = dataclasses.replace(ctx, workdir=workdir_override)
                 result: Outcome = await check_cls().run(validated, ctx)
                 return result
 
