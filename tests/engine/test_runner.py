@@ -206,3 +206,27 @@ def test_env_vars_reach_commands(review: Run) -> None:
         [crit("v", cmd(["sh", "-c", "echo $X"], env={"X": "${GOLIVE_TEST_PRESENT}"}, expect_output="yes"))]
     )
     assert by_id(r) == {"v": Status.PASS}
+
+
+def test_exclusive_checks_run_alone(review: Run, tmp_path: Path) -> None:
+    log = tmp_path / "log"
+
+    def body(name: str) -> str:
+        return f"echo start-{name} >> {log}; sleep 0.3; echo end-{name} >> {log}"
+
+    criteria = [crit(f"s{i}", cmd(body(f"s{i}"))) for i in range(4)]
+    criteria.insert(2, crit("drill", cmd(body("drill")), exclusive=True))
+    r = review(criteria, jobs=8)
+    assert all(res.status is Status.PASS for res in r.results)
+    lines = log.read_text().split()
+    start = lines.index("start-drill")
+    # nothing else starts or ends while the drill runs
+    assert lines[start + 1] == "end-drill"
+    running_before = sum(1 if x.startswith("start") else -1 for x in lines[:start])
+    assert running_before == 0
+
+
+def test_disruptive_check_types_are_exclusive_by_default() -> None:
+    registry = CheckRegistry.default()
+    assert getattr(registry.get("alert.drill"), "exclusive", False) is True
+    assert getattr(registry.get("command"), "exclusive", False) is False

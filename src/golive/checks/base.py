@@ -101,6 +101,8 @@ class Check(Protocol):
     name: ClassVar[str]
     #: One line shown by ``golive list-checks``.
     description: ClassVar[str]
+    #: Optional ``exclusive: ClassVar[bool] = True`` on a type that disrupts the system
+    #: (fault injection, load): the engine then runs it with no other check at once.
 
     #: The params model; validated with the spec. (A read-only property in the protocol so
     #: that implementations may narrow it to their own model class.)

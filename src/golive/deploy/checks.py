@@ -42,6 +42,8 @@ class DeployDrillParams(Params):
 class DeployDrillCheck:
     """Deploys a bad version on purpose and measures time-to-detect and time-to-rollback."""
 
+    #: Disrupts the service (faults, bursts of traffic): the engine runs it alone.
+    exclusive: ClassVar[bool] = True
     name: ClassVar[str] = "deploy.drill"
     description: ClassVar[str] = "Deploy a deliberately bad version; the automatic rollback must fire in time"
     Params: ClassVar[type[DeployDrillParams]] = DeployDrillParams

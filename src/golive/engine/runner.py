@@ -25,6 +25,7 @@ from golive import __version__
 from golive._interpolate import MissingVariableError
 from golive.checks.base import CheckContext, CheckError
 from golive.checks.registry import CheckRegistry
+from golive.engine._gate import Gate
 from golive.engine.events import (
     CheckFinished,
     CheckStarted,
@@ -158,6 +159,7 @@ class Runner:
             )
         )
         semaphore = asyncio.Semaphore(jobs)
+        gate = Gate()
         loop = asyncio.get_running_loop()
         futures: dict[str, asyncio.Future[CheckResult]] = {c.id: loop.create_future() for c in self.criteria}
         running: set[str] = set()
@@ -165,7 +167,7 @@ class Runner:
         async with httpx.AsyncClient(limits=limits, timeout=30.0) as client:
 
             async def one(c: Criterion) -> None:
-                result = await self._run_criterion(c, futures, semaphore, client, running, waivers)
+                result = await self._run_criterion(c, futures, semaphore, gate, client, running, waivers)
                 if not futures[c.id].done():
                     futures[c.id].set_result(result)
                 self._emit(CheckFinished(result=result))
@@ -250,6 +252,7 @@ class Runner:
         c: Criterion,
         futures: Mapping[str, asyncio.Future[CheckResult]],
         semaphore: asyncio.Semaphore,
+        gate: Gate,
         client: httpx.AsyncClient,
         running: set[str],
         waivers: Mapping[str, str],
@@ -261,7 +264,8 @@ class Runner:
             return self._result(
                 c, Outcome(status=Status.BLOCKED, summary=f"blocked: needs {why}"), 0.0, waivers
             )
-        async with semaphore:
+        exclusive = self._exclusive(c)
+        async with gate.exclusive() if exclusive else gate.shared(), semaphore:
             running.add(c.id)
             self._emit(CheckStarted(criterion_id=c.id, title=c.title))
             start = time.perf_counter()
@@ -282,6 +286,12 @@ class Runner:
                 self.log.debug("check %s crashed", c.id, exc_info=True)
                 outcome = Outcome(status=Status.ERROR, summary=f"check crashed: {type(exc).__name__}: {exc}")
             return self._result(c, outcome, time.perf_counter() - start, waivers)
+
+    def _exclusive(self, c: Criterion) -> bool:
+        """Whether a criterion must run alone: its own setting, else its check type's default."""
+        if c.exclusive is not None:
+            return c.exclusive
+        return bool(getattr(self.registry.get(c.check.type), "exclusive", False))
 
     async def _invoke(self, c: Criterion, client: httpx.AsyncClient) -> Outcome:
         check = self.registry.get(c.check.type)()

@@ -244,6 +244,8 @@ def _matches(labels: Mapping[str, str], name: str, extra: Mapping[str, str]) -> 
 class AlertDrillCheck:
     """Prove an alert fires and is delivered when the fault it guards against happens."""
 
+    #: Disrupts the service (faults, bursts of traffic): the engine runs it alone.
+    exclusive: ClassVar[bool] = True
     name: ClassVar[str] = "alert.drill"
     description: ClassVar[str] = (
         "Inject a fault, measure time-to-detect (Prometheus) and time-to-notify (Alertmanager "

@@ -6,12 +6,14 @@ checks ask the running Prometheus (the environment's ``prometheus_url``).
 
 from __future__ import annotations
 
+import asyncio
 import math
 import operator
 import re
 import shlex
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -41,6 +43,7 @@ from golive.monitoring.base import (
     parse_severity,
 )
 from golive.results import Evidence, Measurement, Outcome, Status
+from golive.spec._duration import Duration
 
 _MAX_LISTED = 3
 
@@ -345,6 +348,12 @@ class PrometheusTargetsParams(Params):
     max_staleness: float = Field(
         default=2.0, gt=0, description="Last scrape at most this many scrape intervals ago."
     )
+    settle: Duration = Field(
+        default=20.0,
+        ge=0,
+        description="How long to wait for targets not yet discovered or scraped once "
+        "(a Prometheus that just started); targets that are down are reported at once.",
+    )
 
 
 class PrometheusTargetsCheck:
@@ -362,10 +371,19 @@ class PrometheusTargetsCheck:
         from datetime import UTC, datetime
 
         api = _api(ctx, self.name)
-        try:
-            targets = await api.targets()
-        except MonitoringError as exc:
-            raise CheckError(str(exc)) from None
+        deadline = time.monotonic() + params.settle
+        while True:
+            try:
+                targets = await api.targets()
+            except MonitoringError as exc:
+                raise CheckError(str(exc)) from None
+            # A fresh Prometheus needs a moment to discover and first scrape its targets.
+            pending = any(not any(t.job == job for t in targets) for job in params.jobs) or any(
+                t.job in params.jobs and (t.health == "unknown" or t.last_scrape is None) for t in targets
+            )
+            if not pending or time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(0.5)
         now = datetime.now(UTC)
         problems: list[str] = []
         up = total = 0

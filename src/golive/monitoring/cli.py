@@ -16,6 +16,45 @@ from rich.syntax import Syntax
 from golive.errors import UsageError
 
 
+def _port_free(port: int) -> bool:
+    """True when nothing listens on 127.0.0.1:port."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _stop_recorded(state: Path) -> None:
+    """Stop a stack an earlier, interrupted run left behind in the same state directory."""
+    from golive.monitoring import _stack
+
+    record = state / "stack.json"
+    if not record.is_file():
+        return
+    try:
+        data = json.loads(record.read_text())
+    except (OSError, ValueError):
+        return
+    for name in ("prometheus", "alertmanager"):
+        pid = data.get(name, {}).get("pid")
+        if isinstance(pid, int) and _is_ours(pid, name):
+            _stack.stop_pid(pid)
+    record.unlink(missing_ok=True)
+
+
+def _is_ours(pid: int, name: str) -> bool:
+    """The pid still runs the program it was recorded for (pids get reused)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
+    return name in cmdline
+
+
 def register(app: typer.Typer, init_app: typer.Typer) -> None:
     """Add the monitoring commands."""
     monitoring_app = typer.Typer(
@@ -153,6 +192,13 @@ def register(app: typer.Typer, init_app: typer.Typer) -> None:
                 if not sep or not address:
                     raise UsageError(f"--target wants JOB=HOST:PORT, got {item!r}")
                 targets.setdefault(job, []).append(address)
+            _stop_recorded(state)
+            for port in (prometheus_port, alertmanager_port):
+                if not _port_free(port):
+                    raise UsageError(
+                        f"port {port} on 127.0.0.1 is in use (another Prometheus or Alertmanager?); "
+                        "stop it or choose another port"
+                    )
             stack = _stack.start_local_stack(
                 directory.resolve(),
                 state.resolve(),

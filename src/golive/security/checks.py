@@ -521,6 +521,8 @@ class ProbeParams(GateParams):
 class ProbeCheck:
     """DAST against the running service: only loopback or explicitly allowed hosts."""
 
+    #: Disrupts the service (faults, bursts of traffic): the engine runs it alone.
+    exclusive: ClassVar[bool] = True
     name: ClassVar[str] = "security.probe"
     description: ClassVar[str] = (
         "DAST: headers, cookies, CORS, errors, auth on secured routes, injection, body size, rate limit."

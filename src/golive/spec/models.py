@@ -138,6 +138,11 @@ class Criterion(Frozen):
     check: CheckCall
     timeout: Duration = Field(default=120.0, gt=0)
     needs: list[str] = Field(default_factory=list)
+    exclusive: bool | None = Field(
+        default=None,
+        description="Run with no other check at the same time (drills, load tests). "
+        "Default: the check type's own setting.",
+    )
     risk: str = Field(default="", description="What goes wrong in production without it.")
     owner: str = ""
     description: str = ""

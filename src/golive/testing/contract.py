@@ -122,6 +122,8 @@ def _toml_string(value: str) -> str:
 class ContractCheck:
     """Fuzz the API with Schemathesis against its OpenAPI document."""
 
+    #: Disrupts the service (faults, bursts of traffic): the engine runs it alone.
+    exclusive: ClassVar[bool] = True
     name: ClassVar[str] = "api.contract"
     description: ClassVar[str] = (
         "Schemathesis against the OpenAPI document: no 5xx, schema-conformant, 4xx on bad input."
