@@ -163,9 +163,9 @@ def test_expired_refresh_token(make_client: object) -> None:
 
 
 def test_short_lived_access_token_then_refresh(make_client: object) -> None:
-    c = make_client(access_token_ttl_seconds=1)  # type: ignore[operator]
+    c = make_client(access_token_ttl_seconds=3)  # type: ignore[operator]
     tokens = register_and_login(c)
-    time.sleep(2.1)
+    time.sleep(3.1)
     _assert_401(c.get("/auth/me", headers=tokens["headers"]), "token_expired")
     r = c.post("/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert r.status_code == 200

@@ -60,9 +60,17 @@ def test_admin_only_product_writes(client: TestClient) -> None:
     assert client.patch(f"/products/{pid}", json={"owner": "x"}, headers=admin).status_code == 422
     r = client.post("/products", json={**body, "sku": "MUG-2", "name": "n" * 201}, headers=admin)
     assert r.status_code == 422
-    # Deactivated products disappear from the public catalog.
+    # Deactivated products leave the catalog listing but stay readable (and cannot be ordered).
     client.patch(f"/products/{pid}", json={"active": False}, headers=admin)
-    assert client.get(f"/products/{pid}").status_code == 404
+    assert client.get(f"/products/{pid}").json()["active"] is False
+    assert pid not in [p["id"] for p in client.get("/products").json()["items"]]
+    user = register_and_login(client)
+    r = client.post(
+        "/orders",
+        json={"items": [{"product_id": pid, "quantity": 1}]},
+        headers={**user["headers"], "Idempotency-Key": "inactive-0001"},
+    )
+    assert r.status_code == 404
 
 
 def test_create_order_reserves_stock_and_emits_event(client: TestClient) -> None:

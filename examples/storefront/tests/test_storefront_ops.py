@@ -345,3 +345,36 @@ def test_order_flow_metrics_count_business_events(client: TestClient) -> None:
     client.post(f"/orders/{r.json()['id']}/pay", headers=user["headers"])
     text = client.get("/metrics").text
     assert "storefront_orders_paid_total" in text and "storefront_revenue_total" in text
+
+
+def test_contract_edge_cases(client: TestClient) -> None:
+    """Regressions found by fuzzing the OpenAPI contract (schemathesis)."""
+    admin = admin_headers(client)
+    user = register_and_login(client)
+    # Timestamps are RFC 3339 with an offset on every backend.
+    created_at = client.get("/auth/me", headers=user["headers"]).json()["created_at"]
+    assert created_at.endswith("+00:00") or created_at.endswith("Z")
+    # Out-of-range integers are validation errors, not database overflows.
+    assert client.get(f"/products/{2**63}").status_code == 422
+    assert (
+        client.get("/orders", params={"offset": 2**63}, headers=user["headers"]).status_code == 422
+    )
+    r = client.post(
+        "/orders",
+        json={"items": [{"product_id": 2**63, "quantity": 1}]},
+        headers={**user["headers"], "Idempotency-Key": "overflow-0001"},
+    )
+    assert r.status_code == 422
+    # Booleans are not numbers, numbers are not booleans, null is not "absent".
+    product = create_product(client, admin)
+    for patch in ({"stock": False}, {"active": 0}, {"name": None}, {"name": "   "}):
+        r = client.patch(f"/products/{product['id']}", json=patch, headers=admin)
+        assert r.status_code == 422, patch
+    # Undecodable bodies are 422 like every other invalid input.
+    r = client.post(
+        "/auth/register", content=b"\xff\xfe\x00", headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 422
+    # 405 lists every method served at the path.
+    r = client.put("/products")
+    assert r.status_code == 405 and r.headers["allow"] == "GET, POST"

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from storefront.logging_setup import request_id_var
 
@@ -100,9 +101,33 @@ async def _app_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    code = _STATUS_CODES.get(exc.status_code, "error")
+    status = exc.status_code
+    headers = dict(exc.headers or {})
+    if status == 400 and exc.detail == "There was an error parsing the body":
+        # Undecodable bodies are one more kind of invalid input: same status as the others.
+        status = 422
+    if status == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    code = _STATUS_CODES.get(status, "error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-    return _respond(request, exc.status_code, code, message, exc.headers)
+    return _respond(request, status, code, message, headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """All methods any route serves at this path (Starlette's 405 names only the first route's).
+
+    Asks each top-level route whether it fully matches the path with a given method, which
+    also covers included routers without relying on how they are nested.
+    """
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(r.matches(scope)[0] == Match.FULL for r in request.app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

@@ -5,10 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StrictBool,
+    StringConstraints,
+)
 
+
+def _reject_bool(value: object) -> object:
+    # JSON true/false are not numbers, whatever Python's bool-is-int says.
+    if isinstance(value, bool):
+        raise ValueError("must be an integer, not a boolean")
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_reject_bool)]
 Password = Annotated[str, Field(min_length=10, max_length=128)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# At least one visible character; not stripped, so what the schema accepts is what we accept.
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"\S")]
 
 
 class StrictModel(BaseModel):
@@ -29,9 +47,9 @@ class RegisterIn(StrictModel):
 
 
 class LoginIn(StrictModel):
-    """Exchange credentials for tokens."""
+    """Exchange credentials for tokens. Any identifier is accepted: unknown ones just fail."""
 
-    email: Annotated[EmailStr, Field(max_length=254)]
+    email: Annotated[str, Field(min_length=1, max_length=254)]
     password: Annotated[str, Field(min_length=1, max_length=128)]
 
 
@@ -86,10 +104,10 @@ class SessionOut(BaseModel):
 # --- catalog ---------------------------------------------------------------------------------
 
 Sku = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
-ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ProductName = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
 Description = Annotated[str, Field(max_length=2000)]
-PriceCents = Annotated[int, Field(ge=0, le=100_000_000)]
-Stock = Annotated[int, Field(ge=0, le=1_000_000)]
+PriceCents = Annotated[Int, Field(ge=0, le=100_000_000)]
+Stock = Annotated[Int, Field(ge=0, le=1_000_000)]
 
 
 class ProductIn(StrictModel):
@@ -100,17 +118,18 @@ class ProductIn(StrictModel):
     description: Description = ""
     price_cents: PriceCents
     stock: Stock = 0
-    active: bool = True
+    active: StrictBool = True
 
 
 class ProductPatch(StrictModel):
-    """Partial update of a product (admin)."""
+    """Partial update of a product (admin): omit a field to keep it; ``null`` is invalid."""
 
-    name: ProductName | None = None
-    description: Description | None = None
-    price_cents: PriceCents | None = None
-    stock: Stock | None = None
-    active: bool | None = None
+    # Defaults are not validated, so "absent" is None while an explicit null is rejected.
+    name: ProductName = Field(default=None)  # type: ignore[assignment]
+    description: Description = Field(default=None)  # type: ignore[assignment]
+    price_cents: PriceCents = Field(default=None)  # type: ignore[assignment]
+    stock: Stock = Field(default=None)  # type: ignore[assignment]
+    active: StrictBool = Field(default=None)  # type: ignore[assignment]
 
 
 class ProductOut(BaseModel):
@@ -142,8 +161,8 @@ class ProductPage(BaseModel):
 class OrderItemIn(StrictModel):
     """One requested line."""
 
-    product_id: Annotated[int, Field(ge=1)]
-    quantity: Annotated[int, Field(ge=1, le=100)]
+    product_id: Annotated[Int, Field(ge=1, le=2**31 - 1)]
+    quantity: Annotated[Int, Field(ge=1, le=100)]
 
 
 class OrderIn(StrictModel):
@@ -206,8 +225,8 @@ class NotificationOut(BaseModel):
 class FaultsIn(StrictModel):
     """Fault-injection settings (drills only)."""
 
-    error_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
-    latency_ms: Annotated[int, Field(ge=0, le=60_000)] = 0
+    error_rate: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.0
+    latency_ms: Annotated[Int, Field(ge=0, le=60_000)] = 0
 
 
 class FaultsOut(BaseModel):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from storefront.api.deps import Claims, Ctx, CurrentUser, Db, ReleasingRoute, client_ip
@@ -104,7 +104,9 @@ def sessions(user: CurrentUser, claims: Claims, db: Db) -> list[SessionOut]:
 
 
 @router.delete("/sessions/{session_id}", status_code=204, responses={**_401, 404: {}})
-def revoke_session(session_id: str, user: CurrentUser, db: Db) -> Response:
+def revoke_session(
+    session_id: Annotated[str, Path(max_length=36)], user: CurrentUser, db: Db
+) -> Response:
     """Revoke one of the authenticated user's sessions (e.g. a lost device)."""
     svc.revoke_own_session(db, user.id, session_id)
     return Response(status_code=204)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from storefront.api.deps import AdminUser, Db, ReleasingRoute
 from storefront.schemas import ProductIn, ProductOut, ProductPage, ProductPatch
@@ -30,10 +30,13 @@ def list_products(
     )
 
 
+ProductId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
 @router.get("/{product_id}", response_model=ProductOut, responses={404: {}})
-def get_product(product_id: int, db: Db) -> ProductOut:
-    """One active product."""
-    return ProductOut.model_validate(svc.get_product(db, product_id))
+def get_product(product_id: ProductId, db: Db) -> ProductOut:
+    """One product; discontinued ones stay readable with ``active: false``."""
+    return ProductOut.model_validate(svc.get_product(db, product_id, include_inactive=True))
 
 
 @router.post("", status_code=201, response_model=ProductOut, responses={401: {}, 403: {}, 409: {}})
@@ -43,6 +46,8 @@ def create_product(body: ProductIn, admin: AdminUser, db: Db) -> ProductOut:
 
 
 @router.patch("/{product_id}", response_model=ProductOut, responses={401: {}, 403: {}, 404: {}})
-def update_product(product_id: int, body: ProductPatch, admin: AdminUser, db: Db) -> ProductOut:
+def update_product(
+    product_id: ProductId, body: ProductPatch, admin: AdminUser, db: Db
+) -> ProductOut:
     """Change a product's fields (admin only)."""
     return ProductOut.model_validate(svc.update_product(db, product_id, body))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 from sqlalchemy import select
 
 from storefront.api.deps import Ctx, CurrentUser, Db, ReleasingRoute
@@ -24,6 +24,7 @@ IdempotencyKey = Annotated[
         description="Client-chosen unique key; retrying with the same key returns the same order.",
     ),
 ]
+OrderId = Annotated[str, Path(min_length=1, max_length=36)]
 _AUTH: dict[int | str, dict[str, Any]] = {401: {"description": "Not authenticated"}}
 
 
@@ -56,7 +57,7 @@ def list_orders(
     user: CurrentUser,
     db: Db,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> OrderPage:
     """The caller's orders, newest first."""
     rows, total = svc.list_orders(db, user.id, limit, offset)
@@ -66,7 +67,7 @@ def list_orders(
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut, responses={**_AUTH, 404: {}})
-def get_order(order_id: str, user: CurrentUser, db: Db) -> OrderOut:
+def get_order(order_id: OrderId, user: CurrentUser, db: Db) -> OrderOut:
     """One of the caller's orders."""
     return OrderOut.model_validate(svc.get_own_order(db, user.id, order_id))
 
@@ -76,7 +77,7 @@ def get_order(order_id: str, user: CurrentUser, db: Db) -> OrderOut:
     response_model=OrderOut,
     responses={**_AUTH, 402: {"description": "Payment declined"}, 404: {}, 409: {}},
 )
-def pay_order(order_id: str, user: CurrentUser, ctx: Ctx) -> OrderOut:
+def pay_order(order_id: OrderId, user: CurrentUser, ctx: Ctx) -> OrderOut:
     """Pay a pending order through the (simulated) payment provider."""
     order = svc.pay_order(ctx.sessions, ctx.payments, user.id, order_id)
     ctx.dispatcher.notify()
@@ -86,7 +87,7 @@ def pay_order(order_id: str, user: CurrentUser, ctx: Ctx) -> OrderOut:
 @router.post(
     "/orders/{order_id}/cancel", response_model=OrderOut, responses={**_AUTH, 404: {}, 409: {}}
 )
-def cancel_order(order_id: str, user: CurrentUser, ctx: Ctx, db: Db) -> OrderOut:
+def cancel_order(order_id: OrderId, user: CurrentUser, ctx: Ctx, db: Db) -> OrderOut:
     """Cancel a pending order; its items go back in stock."""
     order = svc.cancel_order(db, user.id, order_id)
     ctx.dispatcher.notify()

@@ -48,8 +48,6 @@ def update_product(db: Session, product_id: int, patch: ProductPatch) -> Product
     """Apply the fields present in ``patch``."""
     product = get_product(db, product_id, include_inactive=True)
     for key, value in patch.model_dump(exclude_unset=True).items():
-        if value is None:
-            raise AppError(422, "validation_error", f"{key} cannot be null")
         setattr(product, key, value)
     db.commit()
     return product
