@@ -152,6 +152,10 @@ def review_cmd(
     allow_destructive: Annotated[
         bool, typer.Option("--allow-destructive", help="Allow steps marked destructive (staging only).")
     ] = False,
+    load_workers: Annotated[
+        int | None,
+        typer.Option("--load-workers", min=1, help="Locust worker processes for load checks."),
+    ] = None,
 ) -> None:
     """Run every criterion as a real check, score it and decide GO / NO-GO."""
     from golive.cli._review import run_review
@@ -169,6 +173,7 @@ def review_cmd(
             history=not no_history,
             up=not no_up,
             allow_destructive=allow_destructive,
+            load_workers=load_workers,
         )
     raise typer.Exit(exit_code(review))
 

@@ -50,6 +50,7 @@ def run_review(
     history: bool,
     up: bool,
     allow_destructive: bool,
+    load_workers: int | None = None,
 ) -> Review:
     """Run a whole review as the CLI does; returns the finished review."""
     from golive.reporters.base import ReporterError, get_reporter, write_reports
@@ -74,7 +75,8 @@ def run_review(
         jobs=jobs or ReviewOptions().jobs,
         artifacts_dir=out_dir / "artifacts",
         environ=review_environ(generate=environment.generate),
-        extra={"allow_destructive": allow_destructive},
+        extra={"allow_destructive": allow_destructive}
+        | ({"load_workers": load_workers} if load_workers else {}),
     )
     runner = Runner(spec, registry, options)  # validates the selection before starting anything
     console = Console(highlight=False)

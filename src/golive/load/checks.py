@@ -66,6 +66,8 @@ class LoadTestParams(ScenarioParams, ThresholdsMixin):
 class LoadTestCheck:
     """A load test judged by k6-style thresholds."""
 
+    #: Load skews every other measurement and may trip rate limits: run it alone.
+    exclusive: ClassVar[bool] = True
     name: ClassVar[str] = "load.test"
     description: ClassVar[str] = "Drive a load scenario (Locust) and judge p95/p99/error_rate/rps thresholds."
     Params: ClassVar[type[LoadTestParams]] = LoadTestParams
@@ -183,6 +185,8 @@ class LoadCapacityParams(ScenarioParams, ThresholdsMixin):
 class LoadCapacityCheck:
     """Raise load step by step until the SLO breaks; report the knee and what saturated."""
 
+    #: Load skews every other measurement and may trip rate limits: run it alone.
+    exclusive: ClassVar[bool] = True
     name: ClassVar[str] = "load.capacity"
     description: ClassVar[str] = (
         "Step load until an SLO breaks: the knee (max req/s within SLO), the saturated resource."
@@ -368,6 +372,8 @@ class LoadSoakParams(ScenarioParams, ThresholdsMixin):
 class LoadSoakCheck:
     """Long constant load: memory growth and error/latency drift."""
 
+    #: Load skews every other measurement and may trip rate limits: run it alone.
+    exclusive: ClassVar[bool] = True
     name: ClassVar[str] = "load.soak"
     description: ClassVar[str] = "Constant load for a long time: memory growth, error and latency drift."
     Params: ClassVar[type[LoadSoakParams]] = LoadSoakParams
@@ -476,6 +482,8 @@ class LoadStressParams(ScenarioParams):
 class LoadStressCheck:
     """Beyond-capacity load: does the service shed (429/503) and recover, or fall over?"""
 
+    #: Load skews every other measurement and may trip rate limits: run it alone.
+    exclusive: ClassVar[bool] = True
     name: ClassVar[str] = "load.stress"
     description: ClassVar[str] = "Overload the service: it must shed load (429/503) and recover afterwards."
     Params: ClassVar[type[LoadStressParams]] = LoadStressParams
@@ -598,6 +606,8 @@ def _objective_or_default(ctx: CheckContext) -> tuple[Threshold, ...]:
 class DbQueriesCheck:
     """Top PostgreSQL queries (pg_stat_statements) during a load test; flag missing indexes."""
 
+    #: Load skews every other measurement and may trip rate limits: run it alone.
+    exclusive: ClassVar[bool] = True
     name: ClassVar[str] = "db.queries"
     description: ClassVar[str] = (
         "During load, top queries from pg_stat_statements; seq scans on large tables."
