@@ -184,6 +184,8 @@ class DrillCheck:
         "verify checksums/queries/migrations, measure RTO and RPO."
     )
     Params: ClassVar[type[DrillParams]] = DrillParams
+    #: The drill stops the service and writes to its database: nothing else runs meanwhile.
+    exclusive: ClassVar[bool] = True
 
     async def run(self, params: DrillParams, ctx: CheckContext) -> Outcome:
         """Run the drill and judge it against the objectives."""
