@@ -23,7 +23,7 @@ def _reject_bool(value: object) -> object:
     return value
 
 
-Int = Annotated[int, BeforeValidator(_reject_bool)]
+NoBool = BeforeValidator(_reject_bool)
 Password = Annotated[str, Field(min_length=10, max_length=128)]
 # At least one visible character; not stripped, so what the schema accepts is what we accept.
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"\S")]
@@ -106,8 +106,8 @@ class SessionOut(BaseModel):
 Sku = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 ProductName = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
 Description = Annotated[str, Field(max_length=2000)]
-PriceCents = Annotated[Int, Field(ge=0, le=100_000_000)]
-Stock = Annotated[Int, Field(ge=0, le=1_000_000)]
+PriceCents = Annotated[int, Field(ge=0, le=100_000_000), NoBool]
+Stock = Annotated[int, Field(ge=0, le=1_000_000), NoBool]
 
 
 class ProductIn(StrictModel):
@@ -161,8 +161,8 @@ class ProductPage(BaseModel):
 class OrderItemIn(StrictModel):
     """One requested line."""
 
-    product_id: Annotated[Int, Field(ge=1, le=2**31 - 1)]
-    quantity: Annotated[Int, Field(ge=1, le=100)]
+    product_id: Annotated[int, Field(ge=1, le=2**31 - 1), NoBool]
+    quantity: Annotated[int, Field(ge=1, le=100), NoBool]
 
 
 class OrderIn(StrictModel):
@@ -226,7 +226,7 @@ class FaultsIn(StrictModel):
     """Fault-injection settings (drills only)."""
 
     error_rate: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.0
-    latency_ms: Annotated[Int, Field(ge=0, le=60_000)] = 0
+    latency_ms: Annotated[int, Field(ge=0, le=60_000), NoBool] = 0
 
 
 class FaultsOut(BaseModel):
