@@ -19,6 +19,8 @@ export LOG_FORMAT=json
 export SEED_USER_PASSWORD="${SEED_USER_PASSWORD:-$(head -c 18 /dev/urandom | base64 | tr -d '/+=')}"
 "$PY" -m storefront migrate
 "$PY" -m storefront seed --products 50 --users 5
+# A first backup, as the scheduled job (ops/backup.sh, every 4 minutes) would have made.
+DATABASE_URL="sqlite:///$PWD/$STATE/storefront.db" BACKUP_DIR="$STATE/backups" PYTHON="$PY" ops/backup.sh
 
 if [ "${MONITORING:-on}" != "off" ]; then
   "$PY" -m golive monitoring up --dir monitoring --target "storefront=127.0.0.1:$PORT" \
