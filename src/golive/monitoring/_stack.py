@@ -93,6 +93,9 @@ def start_prometheus(
     """Start Prometheus with ``config`` on 127.0.0.1 and wait until it is ready."""
     port = port or free_port()
     data = workdir / f"prometheus-{port}"
+    # A local stack starts empty: data from an earlier run (an earlier drill's errors) would
+    # otherwise count in this run's SLO windows and alerts.
+    shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True, exist_ok=True)
     argv = [
         find_binary(PROMETHEUS),
@@ -113,6 +116,9 @@ def start_alertmanager(
     """Start Alertmanager with ``config`` on 127.0.0.1 (no cluster port) and wait for it."""
     port = port or free_port()
     data = workdir / f"alertmanager-{port}"
+    # A local stack starts empty: data from an earlier run (an earlier drill's errors) would
+    # otherwise count in this run's SLO windows and alerts.
+    shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True, exist_ok=True)
     argv = [
         find_binary(ALERTMANAGER, "alertmanager"),
