@@ -27,6 +27,7 @@ from storefront.middleware import (
     RequestContextMiddleware,
 )
 from storefront.ratelimit import RateLimiter
+from storefront.schemas import ErrorOut
 from storefront.security import dummy_hash, make_password_hasher
 from storefront.services.payments import SimulatedPaymentProvider
 from storefront.web import routes as web
@@ -110,6 +111,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # Swagger UI pulls assets from a CDN, which our CSP forbids
         redoc_url=None,
+        # Every route can be rate limited: clients must be told, and contract tests accept it.
+        responses={
+            429: {
+                "model": ErrorOut,
+                "description": "Rate limited; retry after the number of seconds in Retry-After.",
+                "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+            }
+        },
     )
     app.state.ctx = ctx
     install_error_handlers(app)

@@ -246,3 +246,19 @@ class VersionOut(BaseModel):
     build_date: str
     python: str
     environment: str
+
+
+class ErrorDetail(BaseModel):
+    """The error inside the JSON error envelope."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    message: str
+    request_id: str = ""
+
+
+class ErrorOut(BaseModel):
+    """The JSON error envelope every error response uses."""
+
+    error: ErrorDetail

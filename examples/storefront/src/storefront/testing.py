@@ -73,10 +73,11 @@ def postgres_available() -> bool:
 def create_pg_database(prefix: str = "storefront_test") -> str:
     """Create a scratch database; return its SQLAlchemy URL (``postgresql+psycopg://``)."""
     import psycopg
+    from psycopg import sql
 
     name = f"{prefix}_{secrets.token_hex(5)}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
     return f"{base}/{name}"
 
@@ -84,10 +85,12 @@ def create_pg_database(prefix: str = "storefront_test") -> str:
 def drop_pg_database(url: str) -> None:
     """Drop a scratch database created by :func:`create_pg_database`."""
     import psycopg
+    from psycopg import sql
 
     name = url.rsplit("/", 1)[1]
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        conn.execute(drop)
 
 
 class ServerProcess:
