@@ -245,11 +245,14 @@ def test_unreachable_store_is_bad_input_with_password_hidden(
     assert result.stderr == snapshot
 
 
-def test_unreadable_spec_is_bad_input(run, tmp_path: Path, snapshot: SnapshotAssertion) -> None:
+def test_unreadable_spec_is_bad_input(run, tmp_path: Path) -> None:
     (tmp_path / "golive.yaml").write_text("service: [unclosed\n")
     result = run("history", str(tmp_path))
     assert result.exit_code == 2
-    assert _norm(result.stderr, tmp_path) == snapshot
+    # The parser's own wording differs between ruamel's C and pure-Python scanners.
+    message = _norm(result.stderr, tmp_path)
+    assert message.startswith("error: <tmp>/golive.yaml: cannot read the spec: line 2, column 1: ")
+    assert "']'" in message and "Traceback" not in message
 
 
 def test_deploys_need_a_service(run, tmp_path: Path) -> None:

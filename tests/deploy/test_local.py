@@ -104,7 +104,8 @@ def _config(state_dir: Path, prometheus_url: str, port: int) -> dict[str, Any]:
                 "prometheus_url": prometheus_url,
                 "selector": 'job="shop",version="$version"',
                 "window": "10s",
-                "initial_delay": "3s",
+                # Prometheus batches file_sd updates (~5 s) and a loaded machine scrapes late.
+                "initial_delay": "7s",
                 "interval": "1s",
                 "count": 3,
                 "failure_limit": 1,

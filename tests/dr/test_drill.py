@@ -66,6 +66,17 @@ def assert_scratch_dropped(tmp_path: Path) -> None:
     assert name not in scratch_databases()
 
 
+@pytest.fixture(autouse=True)
+def private_tempdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scratch directories of this test's drill go to a directory of its own.
+
+    Tests run in parallel: a global look at /tmp would see other tests' drills.
+    """
+    scratch_root = tmp_path / "tmp"
+    scratch_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch_root))
+
+
 def scratch_dirs() -> set[Path]:
     return set(Path(tempfile.gettempdir()).glob("golive_dr_*"))
 
