@@ -143,3 +143,36 @@ class Driver(Protocol):
     async def close(self) -> None:
         """Release what the driver holds for this run (never stops the deployed service)."""
         ...
+
+
+class RollingOnlyDriver:
+    """The traffic-splitting half of :class:`Driver` for drivers that can only replace a
+    version in place (no canary weights, no blue-green standby)."""
+
+    #: Why canary and blue-green are refused, shown to the user.
+    unsupported_reason: ClassVar[str] = "this driver supports the rolling strategy only"
+
+    def _unsupported(self) -> DeployError:
+        return DeployError(self.unsupported_reason)
+
+    async def start_candidate(self, release: Release) -> None:
+        """Not supported."""
+        raise self._unsupported()
+
+    async def set_weight(self, percent: int) -> None:
+        """Not supported."""
+        raise self._unsupported()
+
+    async def promote(self, *, keep_previous: bool) -> None:
+        """Not supported."""
+        raise self._unsupported()
+
+    async def abort_candidate(self) -> None:
+        """Nothing to abort: there is never a candidate."""
+
+    async def switch_back(self) -> None:
+        """Not supported."""
+        raise self._unsupported()
+
+    async def retire_standby(self) -> None:
+        """Nothing to retire."""

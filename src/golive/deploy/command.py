@@ -18,14 +18,15 @@ from typing import ClassVar
 from golive import _interpolate
 from golive._process import ProcessResult, build_argv, run_process
 from golive.checks._common import excerpt
-from golive.deploy.base import DeployError, DriverState, Release, Strategy
+from golive.deploy.base import DeployError, DriverState, Release, RollingOnlyDriver, Strategy
 from golive.deploy.config import CommandDriverConfig, CommandLine
 
 
-class CommandDriver:
+class CommandDriver(RollingOnlyDriver):
     """Runs the configured deploy / rollback / status commands."""
 
     name: ClassVar[str] = "command"
+    unsupported_reason: ClassVar[str] = "the command driver supports the rolling strategy only"
     strategies: ClassVar[frozenset[Strategy]] = frozenset({Strategy.ROLLING})
 
     def __init__(
@@ -100,31 +101,6 @@ class CommandDriver:
         if release is not None:
             self.previous = release.version
         await self._run("rollback", self.config.rollback, release)
-
-    def _unsupported(self) -> DeployError:
-        return DeployError("the command driver supports the rolling strategy only")
-
-    async def start_candidate(self, release: Release) -> None:
-        """Not supported."""
-        raise self._unsupported()
-
-    async def set_weight(self, percent: int) -> None:
-        """Not supported."""
-        raise self._unsupported()
-
-    async def promote(self, *, keep_previous: bool) -> None:
-        """Not supported."""
-        raise self._unsupported()
-
-    async def abort_candidate(self) -> None:
-        """Nothing to abort: there is never a candidate."""
-
-    async def switch_back(self) -> None:
-        """Not supported."""
-        raise self._unsupported()
-
-    async def retire_standby(self) -> None:
-        """Nothing to retire."""
 
     async def close(self) -> None:
         """Nothing held."""

@@ -20,14 +20,18 @@ from typing import ClassVar
 from golive import _interpolate
 from golive._process import run_process
 from golive.checks._common import excerpt
-from golive.deploy.base import DeployError, DriverState, Release, Strategy
+from golive.deploy.base import DeployError, DriverState, Release, RollingOnlyDriver, Strategy
 from golive.deploy.config import KubernetesDriverConfig
 
 
-class KubernetesDriver:
+class KubernetesDriver(RollingOnlyDriver):
     """Drives one Deployment with kubectl."""
 
     name: ClassVar[str] = "kubernetes"
+    unsupported_reason: ClassVar[str] = (
+        "the kubernetes driver supports the rolling strategy only (canary and blue-green need a "
+        "traffic router, which golive does not drive yet)"
+    )
     strategies: ClassVar[frozenset[Strategy]] = frozenset({Strategy.ROLLING})
 
     def __init__(
@@ -129,34 +133,6 @@ class KubernetesDriver:
         else:
             await self._run(self.set_image_command(release.version))
         await self._run(self.rollout_status_command())
-
-    def _unsupported(self) -> DeployError:
-        return DeployError(
-            "the kubernetes driver supports the rolling strategy only (canary and blue-green need a "
-            "traffic router, which golive does not drive yet)"
-        )
-
-    async def start_candidate(self, release: Release) -> None:
-        """Not supported."""
-        raise self._unsupported()
-
-    async def set_weight(self, percent: int) -> None:
-        """Not supported."""
-        raise self._unsupported()
-
-    async def promote(self, *, keep_previous: bool) -> None:
-        """Not supported."""
-        raise self._unsupported()
-
-    async def abort_candidate(self) -> None:
-        """Nothing to abort."""
-
-    async def switch_back(self) -> None:
-        """Not supported."""
-        raise self._unsupported()
-
-    async def retire_standby(self) -> None:
-        """Nothing to retire."""
 
     async def close(self) -> None:
         """Nothing held."""
