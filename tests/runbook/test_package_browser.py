@@ -8,20 +8,9 @@ import pytest
 
 from golive.history.store import open_store
 from golive.runbook.package import load_package, write_package
+from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.runbook.test_package import _history
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
