@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 from golive.checks.base import CheckContext
 from golive.results import Outcome
 from golive.spec.models import Environment, Objectives
-from tests.fixtures.servers import Server, free_port, stop_group, wait_http
+from tests.fixtures.servers import Server, free_port, server_process
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "security"
 VULNAPP = FIXTURES / "vulnapp"
@@ -74,28 +73,7 @@ def vulnapp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("vulnapp")
     port = free_port()
     log = tmp / "vulnapp.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=VULNAPP,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(url + "/healthz", 30.0, proc)
-        yield Server(url=url, port=port, proc=proc, log=log)
-    finally:
-        stop_group(proc)
+    argv = [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(port)]
+    argv += ["--log-level", "warning"]
+    with server_process(argv, port=port, log=log, health_path="/healthz", cwd=VULNAPP) as server:
+        yield server
