@@ -131,3 +131,24 @@ def test_in_headless_chromium(tmp_path, pytestconfig):
             assert requests == [report.as_uri()]  # nothing but the file itself
         finally:
             browser.close()
+
+
+def test_svg_chart_artifacts_are_inlined_as_inert_images(tmp_path):
+    chart = tmp_path / "latency.svg"
+    chart.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="5" height="5"/></svg>'
+    )
+    big = tmp_path / "huge.svg"
+    big.write_bytes(b"<svg>" + b" " * (600 * 1024) + b"</svg>")
+    review = make_review("go")
+    first = review.results[0]
+    evidence = dataclasses.replace(
+        first.evidence, artifacts=(str(chart), str(big), str(tmp_path / "gone.svg"))
+    )
+    review = dataclasses.replace(
+        review, results=(dataclasses.replace(first, evidence=evidence),) + review.results[1:]
+    )
+    html = render_html(review)
+    assert html.count('src="data:image/svg+xml;base64,') == 1
+    assert "<figcaption>latency.svg</figcaption>" in html
+    assert "huge.svg" in html  # still listed as an artifact, not inlined

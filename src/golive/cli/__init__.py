@@ -154,7 +154,7 @@ def review_cmd(
     ] = False,
     load_workers: Annotated[
         int | None,
-        typer.Option("--load-workers", min=1, help="Locust worker processes for load checks."),
+        typer.Option("--load-workers", "--workers", min=1, help="Locust worker processes for load checks."),
     ] = None,
 ) -> None:
     """Run every criterion as a real check, score it and decide GO / NO-GO."""

@@ -7,10 +7,39 @@ cannot leak anything even if a future template change slipped.
 
 from __future__ import annotations
 
+import base64
+from pathlib import Path
 from typing import ClassVar
 
 from golive.reporters._view import STATUS_ORDER, TIER_ORDER, build_view, template_env
 from golive.results import Review
+
+#: Charts larger than this stay links: the report must stay light enough to mail around.
+MAX_INLINE_CHART = 512 * 1024
+
+
+def inline_charts(review: Review) -> dict[str, list[tuple[str, str]]]:
+    """SVG charts among each result's artifacts, as (name, data URI) to show inline.
+
+    Shown through ``<img>``, an SVG cannot run scripts, and the CSP allows only ``data:``
+    images, so the report stays self-contained and inert. A chart that is gone or too
+    large is simply left as a listed artifact.
+    """
+    charts: dict[str, list[tuple[str, str]]] = {}
+    for result in review.results:
+        for artifact in result.evidence.artifacts:
+            path = Path(artifact)
+            if path.suffix.lower() != ".svg":
+                continue
+            try:
+                if path.stat().st_size > MAX_INLINE_CHART:
+                    continue
+                data = path.read_bytes()
+            except OSError:
+                continue
+            uri = "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
+            charts.setdefault(result.criterion_id, []).append((path.name, uri))
+    return charts
 
 
 class HtmlReporter:
@@ -28,7 +57,12 @@ class HtmlReporter:
             counts[v.state] = counts.get(v.state, 0) + 1
         states = [(s, counts[s]) for s in order if s in counts]
         template = template_env(html=True).get_template("report.html.j2")
-        return template.render(view=view, states=states, tiers=[t.value for t in TIER_ORDER])
+        return template.render(
+            view=view,
+            states=states,
+            tiers=[t.value for t in TIER_ORDER],
+            charts=inline_charts(review),
+        )
 
 
 def render_html(review: Review) -> str:
