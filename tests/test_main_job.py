@@ -56,7 +56,9 @@ def test_review_of_storefront_reaches_go(tmp_path: Path) -> None:
         text=True,
         timeout=1500,
     )
-    report = json.loads((out / "readiness-report.json").read_text())
+    report_path = out / "readiness-report.json"
+    assert report_path.exists(), f"exit {proc.returncode}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    report = json.loads(report_path.read_text())
     not_passed = {r["criterion_id"]: r["summary"] for r in report["results"] if r["status"] != "pass"}
     assert not_passed == {}, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert proc.returncode == 0 and report["decision"] == "GO"
