@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import tempfile
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -99,7 +100,8 @@ def make_ctx(
         ),
         objectives=objectives or Objectives(availability=99.9, latency_p95_ms=500),
         workdir=workdir,
-        artifacts_dir=workdir / ".artifacts",
+        # Never inside workdir: tests run checks on the committed examples/storefront too.
+        artifacts_dir=Path(tempfile.mkdtemp(prefix="golive-mon-artifacts-")),
         http=client,
         logger=logging.getLogger("golive.test"),
         timeout=timeout,
