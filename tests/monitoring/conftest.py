@@ -7,8 +7,8 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import tempfile
 import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
