@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import traceback
 from collections.abc import Iterator
@@ -76,8 +77,6 @@ def handle_errors() -> Iterator[None]:
 
 
 def _debug_env() -> bool:
-    import os
-
     return os.environ.get("GOLIVE_DEBUG", "") not in ("", "0")
 
 

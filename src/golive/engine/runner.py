@@ -162,12 +162,12 @@ class Runner:
         gate = Gate()
         loop = asyncio.get_running_loop()
         futures: dict[str, asyncio.Future[CheckResult]] = {c.id: loop.create_future() for c in self.criteria}
-        running: set[str] = set()
+        launched: set[str] = set()
         limits = httpx.Limits(max_connections=max(jobs, 10), max_keepalive_connections=max(jobs, 10))
         async with httpx.AsyncClient(limits=limits, timeout=30.0) as client:
 
             async def one(c: Criterion) -> None:
-                result = await self._run_criterion(c, futures, semaphore, gate, client, running, waivers)
+                result = await self._run_criterion(c, futures, semaphore, gate, client, launched, waivers)
                 if not futures[c.id].done():
                     futures[c.id].set_result(result)
                 self._emit(CheckFinished(result=result))
@@ -189,7 +189,7 @@ class Runner:
             if fut.done() and not fut.cancelled():
                 results.append(fut.result())
                 continue
-            was_running = c.id in running
+            was_running = c.id in launched
             result = self._result(
                 c,
                 Outcome(
@@ -254,7 +254,7 @@ class Runner:
         semaphore: asyncio.Semaphore,
         gate: Gate,
         client: httpx.AsyncClient,
-        running: set[str],
+        launched: set[str],
         waivers: Mapping[str, str],
     ) -> CheckResult:
         deps = [await asyncio.shield(futures[n]) for n in c.needs if n in futures]
@@ -266,7 +266,7 @@ class Runner:
             )
         exclusive = self._exclusive(c)
         async with gate.exclusive() if exclusive else gate.shared(), semaphore:
-            running.add(c.id)
+            launched.add(c.id)
             self._emit(CheckStarted(criterion_id=c.id, title=c.title))
             start = time.perf_counter()
             try:
