@@ -247,7 +247,9 @@ def test_blue_green_switch_has_no_failed_request_and_switches_back_instantly(sta
         rollback = stage.rollback()
         time.sleep(0.3)
     switch_back_s = load.first_after(t0, blue_upstream)
-    assert switch_back_s is not None and switch_back_s < 2.0, "blue must serve again at once"
+    # "At once": an nginx upstream switch and reload, no restart. Measured ~0.5 s on an idle
+    # machine; the bound leaves room for a CI machine busy with the parallel suite.
+    assert switch_back_s is not None and switch_back_s < 5.0, f"blue served again only after {switch_back_s}s"
     log = "\n".join(report.log)
     assert report.outcome is DeployOutcome.SUCCEEDED, log
     assert switched_versions == "3.0.0"
