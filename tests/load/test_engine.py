@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from golive.load._engine import check_target, is_loopback
+from golive.checks._common import is_loopback
+from golive.load._engine import check_target
 from golive.load.base import UnsafeTargetError
 
 

@@ -12,29 +12,12 @@ import pytest
 
 from golive.checks.base import CheckError
 from golive.results import Status
-from golive.security._probe import alg_none, check_target, expired, host_allowed, jwt_parts, tampered
+from golive.security._probe import alg_none, check_target, expired, jwt_parts, tampered
 from golive.security.base import SecurityError
 from golive.security.checks import ProbeCheck
 from golive.security.render import from_json
 from tests.fixtures.servers import Server, storefront
 from tests.security.conftest import make_ctx, run_check
-
-
-@pytest.mark.parametrize(
-    ("host", "allowed"),
-    [
-        ("127.0.0.1", True),
-        ("127.8.9.10", True),
-        ("::1", True),
-        ("[::1]", True),
-        ("localhost", True),
-        ("10.0.0.5", False),
-        ("example.com", False),
-        ("staging.example.com", True),
-    ],
-)
-def test_host_allowed(host: str, allowed: bool) -> None:
-    assert host_allowed(host, ["staging.example.com"]) is allowed
 
 
 def test_non_http_targets_refused() -> None:

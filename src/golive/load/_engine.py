@@ -6,14 +6,13 @@ Also the safety gate: load goes only to loopback or to hosts the environment lis
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import shlex
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from golive.checks._common import excerpt
+from golive.checks._common import excerpt, target_allowed
 from golive.checks.base import CheckContext
 from golive.load._model import LoadPlan, LoadRun
 from golive.load.base import LoadError, UnsafeTargetError
@@ -22,28 +21,15 @@ from golive.load.base import LoadError, UnsafeTargetError
 STARTUP_MARGIN_S = 30.0
 
 
-def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1)."""
-    if host.lower() in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def check_target(url: str, allow_hosts: list[str] | tuple[str, ...]) -> str:
     """Return the host of ``url`` if load may go there; raise :class:`UnsafeTargetError` if not."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeTargetError(f"load target {url!r} is not an http(s) URL")
     host = parts.hostname
-    if is_loopback(host):
+    if target_allowed(url, allow_hosts):
         return host
     allowed = {h.lower() for h in allow_hosts}
-    netloc = parts.netloc.rsplit("@", 1)[-1].lower()
-    if host.lower() in allowed or netloc in allowed:
-        return host
     raise UnsafeTargetError(
         f"refusing to send load to {host}: it is not loopback and not in the environment's "
         f"allow_hosts ({', '.join(sorted(allowed)) or 'empty'})"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import ipaddress
 import json
 import secrets
 import time
@@ -21,24 +20,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from golive.checks._common import redact
+from golive.checks._common import redact, target_allowed
 from golive.security.base import Finding, Location, SecurityError, Severity, fingerprint
 
 # ---------------------------------------------------------------------------------------
 # Target guard
-
-
-def host_allowed(host: str, allow_hosts: Iterable[str]) -> bool:
-    """Loopback addresses and ``localhost`` always; anything else only when listed."""
-    host = host.strip("[]").lower()
-    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
-        return True
-    try:
-        if ipaddress.ip_address(host).is_loopback:
-            return True
-    except ValueError:
-        pass
-    return host in {h.strip().lower() for h in allow_hosts}
 
 
 def check_target(url: str, allow_hosts: Iterable[str]) -> None:
@@ -46,7 +32,7 @@ def check_target(url: str, allow_hosts: Iterable[str]) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SecurityError(f"refusing to probe {url!r}: not an http(s) URL")
-    if not host_allowed(parts.hostname, allow_hosts):
+    if not target_allowed(url, allow_hosts):
         raise SecurityError(
             f"refusing to probe {parts.hostname}: security.probe only sends traffic to loopback "
             "or to hosts listed in the environment's allow_hosts"

@@ -9,14 +9,13 @@ environment. Every failure is reported with its curl reproducer.
 
 from __future__ import annotations
 
-import ipaddress
 import shlex
 from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 
-from golive.checks._common import excerpt, redact
+from golive.checks._common import excerpt, redact, target_allowed
 from golive.checks.base import CheckContext, CheckError, Params
 from golive.results import Evidence, Measurement, Outcome, Status
 from golive.spec._duration import Duration
@@ -105,16 +104,6 @@ class ContractParams(Params):
         return self
 
 
-def _loopback_or_allowed(url: str, allowed: list[str]) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host in ("localhost", *allowed):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _toml_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -151,7 +140,7 @@ class ContractCheck:
             raise CheckError("schemathesis is not installed (pip install 'schemathesis>=4,<5')")
         base = ctx.url(params.base_url) if params.base_url else ctx.url("")
         base = base.rstrip("/")
-        if not _loopback_or_allowed(base, list(ctx.environment.allow_hosts)):
+        if not target_allowed(base, ctx.environment.allow_hosts):
             raise CheckError(
                 f"{urlsplit(base).hostname} is not loopback and not in the environment's "
                 "allow_hosts: golive sends fuzzing traffic only where it is allowed"
