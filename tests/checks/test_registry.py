@@ -1,4 +1,4 @@
-"""The check registry: plugins from the `golive.checks` entry-point group, clear errors."""
+"""The check registry: check types of every family from the `golive.families` entry points."""
 
 from __future__ import annotations
 
@@ -11,48 +11,25 @@ import pytest
 
 from golive.checks.registry import CheckRegistry, RegistryError
 from golive.spec import SpecLoader
+from tests.fixtures.plugin import install_plugin
 
 
 @pytest.fixture
 def plugin_dist(tmp_path: Path) -> Iterator[Path]:
-    """An installed distribution (dist-info on sys.path) that advertises a check type."""
-    (tmp_path / "acme_checks.py").write_text(
-        textwrap.dedent(
-            '''
-            """A third-party check type."""
-            from typing import ClassVar
-            from golive.checks.base import Params
-            from golive.results import Outcome, Status
-
-            class KafkaParams(Params):
-                topic: str
-                max_lag: int = 100
-
-            class KafkaLag:
-                name: ClassVar[str] = "acme.kafka_lag"
-                description: ClassVar[str] = "Consumer lag below a limit"
-                Params: ClassVar[type[KafkaParams]] = KafkaParams
-
-                async def run(self, params: KafkaParams, ctx: object) -> Outcome:
-                    return Outcome(status=Status.PASS, summary=f"lag of {params.topic} ok")
-            '''
-        )
-    )
-    info = tmp_path / "acme_checks-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-checks\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[golive.checks]\nkafka = acme_checks:KafkaLag\n")
-    sys.path.insert(0, str(tmp_path))
+    """The ACME plugin installed as a real distribution (dist-info on sys.path)."""
+    root = install_plugin(tmp_path)
+    sys.path.insert(0, str(root))
     try:
-        yield tmp_path
+        yield root
     finally:
-        sys.path.remove(str(tmp_path))
-        sys.modules.pop("acme_checks", None)
+        sys.path.remove(str(root))
+        for name in [m for m in sys.modules if m.startswith("acme_golive")]:
+            sys.modules.pop(name, None)
 
 
 def test_plugin_from_entry_point_is_registered_and_validated(plugin_dist: Path) -> None:
     registry = CheckRegistry.default()
-    assert "acme.kafka_lag" in registry
+    assert "acme.file_count" in registry
     spec_text = textwrap.dedent(
         """
         service: {name: s}
@@ -62,7 +39,7 @@ def test_plugin_from_entry_point_is_registered_and_validated(plugin_dist: Path) 
             title: Lag
             area: performance
             tier: should
-            check: {type: acme.kafka_lag, max_lag: many}
+            check: {type: acme.file_count, min_files: many}
         """
     )
     from golive.errors import SpecError
@@ -70,8 +47,8 @@ def test_plugin_from_entry_point_is_registered_and_validated(plugin_dist: Path) 
     with pytest.raises(SpecError) as info:
         SpecLoader(registry).loads(spec_text)
     messages = [str(p) for p in info.value.problems]
-    assert any("acme.kafka_lag check: missing required field 'topic'" in m for m in messages)
-    assert any("max_lag: Input should be a valid integer" in m for m in messages)
+    assert any("acme.file_count check: missing required field 'path'" in m for m in messages)
+    assert any("min_files: Input should be a valid integer" in m for m in messages)
 
 
 def test_builtins_are_registered() -> None:
@@ -107,10 +84,10 @@ def test_broken_plugin_is_a_clear_error(tmp_path: Path) -> None:
     info = tmp_path / "broken_plugin-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-plugin\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[golive.checks]\nbad = no_such_module:Thing\n")
+    (info / "entry_points.txt").write_text("[golive.families]\nbad = no_such_module:FAMILY\n")
     sys.path.insert(0, str(tmp_path))
     try:
-        with pytest.raises(RegistryError, match="cannot load check plugin 'bad'"):
+        with pytest.raises(RegistryError, match="cannot load golive family 'bad'"):
             CheckRegistry.default()
     finally:
         sys.path.remove(str(tmp_path))

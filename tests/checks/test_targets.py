@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from golive.checks._common import is_loopback, target_allowed
+from golive.kit.guards import is_loopback, target_allowed
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import typer
 from syrupy.assertion import SnapshotAssertion
 from typer.testing import CliRunner, Result
 
-from golive.cli._history import register, sparkline
+from golive.cli._history import diff_cmd, history_cmd, sparkline
 from golive.history import open_store
 from golive.results import CheckResult, Review, Status, Tier
 from golive.scoring import score
@@ -88,7 +88,8 @@ HISTORY = [
 def app() -> typer.Typer:
     """A Typer app with only the history commands."""
     cli = typer.Typer()
-    register(cli)
+    cli.command("history")(history_cmd)
+    cli.command("diff")(diff_cmd)
     return cli
 
 
@@ -225,9 +226,7 @@ def test_diff_without_spec_needs_an_environment_choice(
 
 
 @pytest.mark.parametrize("command", ["history", "diff"])
-def test_missing_path_is_bad_input(
-    run, tmp_path: Path, command: str, snapshot: SnapshotAssertion
-) -> None:
+def test_missing_path_is_bad_input(run, tmp_path: Path, command: str, snapshot: SnapshotAssertion) -> None:
     result = run(command, str(tmp_path / "missing"))
     assert result.exit_code == 2
     assert "Traceback" not in result.output
@@ -251,7 +250,8 @@ def test_unreadable_spec_is_bad_input(run, tmp_path: Path) -> None:
     assert result.exit_code == 2
     # The parser's own wording differs between ruamel's C and pure-Python scanners.
     message = _norm(result.stderr, tmp_path)
-    assert message.startswith("error: <tmp>/golive.yaml: cannot read the spec: line 2, column 1: ")
+    # The spec is validated like every command's: the same file:line:col problem list.
+    assert message.startswith("<tmp>/golive.yaml:2:1: YAML syntax error: ")
     assert "']'" in message and "Traceback" not in message
 
 

@@ -10,15 +10,15 @@ import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from golive.history.store import SqlStore, open_store
-from golive.results import Risk
-from golive.runbook.base import RunbookError
-from golive.runbook.package import (
+from golive.reporters.base import ReporterError
+from golive.reporters.package import (
     build_package,
     load_package,
     normalize_decision,
     render_package,
     write_package,
 )
+from golive.results import Risk
 from tests.fixtures.runbook.reviews import STARTED, make_review
 
 NOW = datetime(2024, 5, 1, 13, 0, tzinfo=UTC)
@@ -145,7 +145,7 @@ def test_only_a_partial_review_is_shown_as_partial(store: SqlStore) -> None:
 
 
 def test_no_review_in_history(store: SqlStore) -> None:
-    with pytest.raises(RunbookError, match="no review of demo in staging in history"):
+    with pytest.raises(ReporterError, match="no review of demo in staging in history"):
         load_package(store, service="demo", environment="staging")
 
 
@@ -163,7 +163,7 @@ def test_write_package(tmp_path: Path, store: SqlStore) -> None:
     pkg = load_package(store, service="demo", environment="staging")
     written = write_package(pkg, tmp_path / "out")
     assert [p.name for p in written] == ["readiness-package.md", "readiness-package.html"]
-    with pytest.raises(RunbookError, match="unknown package format 'pdf'"):
+    with pytest.raises(ReporterError, match="unknown package format 'pdf'"):
         write_package(pkg, tmp_path / "out2", ["pdf"])
     assert not (tmp_path / "out2").exists()
 
@@ -177,5 +177,5 @@ def test_normalize_decision(typed: str, stored: str) -> None:
 
 
 def test_normalize_decision_rejects_other_words() -> None:
-    with pytest.raises(RunbookError, match="decision must be go or no-go"):
+    with pytest.raises(ReporterError, match="decision must be go or no-go"):
         normalize_decision("maybe")

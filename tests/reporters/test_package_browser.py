@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from golive.history.store import open_store
-from golive.runbook.package import load_package, write_package
+from golive.reporters.package import load_package, write_package
 from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.runbook.test_package import _history
+from tests.reporters.test_package import _history
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 

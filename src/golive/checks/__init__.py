@@ -1,39 +1,27 @@
-"""Check types: the built-ins and the machinery to register more."""
+"""The core family: the built-in check types (file, command, http, tcp) and core report formats.
+
+Declared like every other family (see :mod:`golive.kit.family`) and loaded through the
+``golive.families`` entry point.
+"""
 
 from __future__ import annotations
 
-from golive.checks.base import Check, CheckContext, CheckError, Params
-from golive.checks.registry import CheckRegistry
+from golive.kit.family import Family
 
-#: Capability packages whose ``checks`` module lists more built-in types in ``CHECK_TYPES``.
-FAMILY_CHECK_MODULES = (
-    "golive.monitoring.checks",
-    "golive.testing.checks",
-    "golive.security.checks",
-    "golive.dr.checks",
-    "golive.runbook.checks",
-    "golive.load.checks",
-    "golive.deploy.checks",
+FAMILY = Family(
+    name="core",
+    help="Built-in check types and report formats.",
+    checks={
+        "file": "golive.checks.file:FileCheck",
+        "command": "golive.checks.command:CommandCheck",
+        "http": "golive.checks.http:HttpCheck",
+        "tcp": "golive.checks.tcp:TcpCheck",
+    },
+    reporters={
+        "terminal": "golive.reporters.terminal:TerminalReporter",
+        "markdown": "golive.reporters.markdown:MarkdownReporter",
+        "json": "golive.reporters.json:JsonReporter",
+        "junit": "golive.reporters.junit:JunitReporter",
+        "html": "golive.reporters.html:HtmlReporter",
+    },
 )
-
-
-def builtin_types() -> list[type[Check]]:
-    """The check types that ship with golive."""
-    import importlib
-    import importlib.util
-
-    from golive.checks.command import CommandCheck
-    from golive.checks.file import FileCheck
-    from golive.checks.http import HttpCheck
-    from golive.checks.tcp import TcpCheck
-
-    types: list[type[Check]] = [FileCheck, CommandCheck, HttpCheck, TcpCheck]
-    for module in FAMILY_CHECK_MODULES:
-        package = module.rsplit(".", 1)[0]
-        if importlib.util.find_spec(package) is None or importlib.util.find_spec(module) is None:
-            continue
-        types.extend(importlib.import_module(module).CHECK_TYPES)
-    return types
-
-
-__all__ = ["Check", "CheckContext", "CheckError", "CheckRegistry", "Params", "builtin_types"]

@@ -7,8 +7,8 @@ from typing import ClassVar
 
 from pydantic import Field, model_validator
 
-from golive.checks._common import excerpt, redact
-from golive.checks.base import CheckContext, Params
+from golive.kit.check import CheckContext, Params
+from golive.kit.text import excerpt, redact
 from golive.results import Evidence, Measurement, Outcome, Status
 
 

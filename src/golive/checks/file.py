@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from golive.checks.base import CheckContext, Params
+from golive.kit.check import CheckContext, Params
 from golive.results import Evidence, Measurement, Outcome, Status
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")

@@ -13,8 +13,8 @@ from jsonpath_ng.exceptions import JsonPathParserError
 from jsonpath_ng.ext.parser import parse as jsonpath_parse
 from pydantic import Field, field_validator
 
-from golive.checks._common import excerpt, redact, redact_header
-from golive.checks.base import CheckContext, Params
+from golive.kit.check import CheckContext, Params
+from golive.kit.text import excerpt, redact, redact_header
 from golive.results import Evidence, Measurement, Outcome, Status
 
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field
 
-from golive.checks.base import CheckContext, Params
+from golive.kit.check import CheckContext, Params
 from golive.results import Measurement, Outcome, Status
 
 

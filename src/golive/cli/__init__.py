@@ -1,30 +1,68 @@
 """The command line. This is the only package that prints or exits.
 
-Exit codes: 0 GO, 1 NO-GO, 2 bad input, 3 internal error.
+Exit codes: 0 GO, 1 NO-GO, 2 bad input, 3 internal error. Core commands are defined here;
+every family's commands (``golive monitoring``, ``golive deploy``, ``golive init ci``, ...)
+come from the families' declarations and are imported only when run.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import sys
-import traceback
-from collections.abc import Iterator
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from golive import __version__
-from golive.checks.registry import CheckRegistry
-from golive.errors import EnvironmentSetupError, GoliveError, SpecError, StoreError, UsageError
+from golive.cli._common import (
+    EXIT_BAD_INPUT,
+    EXIT_GO,
+    EXIT_INTERNAL,
+    EXIT_NO_GO,
+    PathArg,
+    fail,
+    handle_errors,
+    load_spec,
+    registry,
+    stdout,
+)
+from golive.cli._lazy import lazy_group
+from golive.kit.family import Command, Families
 from golive.results import Decision, Review, Tier
 
-EXIT_GO, EXIT_NO_GO, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+#: Core commands that import heavy libraries (SQLAlchemy, jinja2): mounted like a family's.
+CORE_COMMANDS: Mapping[str, Command] = {
+    "history": Command(target="golive.cli._history:history_cmd", help="Readiness over time, from history."),
+    "diff": Command(
+        target="golive.cli._history:diff_cmd", help="What changed between the latest two reviews."
+    ),
+    "report": Command(
+        target="golive.cli._package:report_cmd",
+        help="Write the readiness package (report, risks, tests, launch plan, sign-off).",
+    ),
+    "signoff": Command(
+        target="golive.cli._package:signoff_cmd", help="Record a go / no-go sign-off on the latest review."
+    ),
+}
+
+
+@cache
+def _families() -> Families:
+    return Families.installed()
+
+
+def _top_commands() -> dict[str, Command]:
+    return {**CORE_COMMANDS, **_families().commands()}
+
+
+def _init_commands() -> dict[str, Command]:
+    return _families().init_commands()
+
 
 app = typer.Typer(
     name="golive",
@@ -32,70 +70,26 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
+    cls=lazy_group(_top_commands),
 )
 
-
-def _stderr() -> Console:
-    return Console(stderr=True, highlight=False)
-
-
-def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
-    """Print an error without a traceback and exit."""
-    _stderr().print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
-    raise typer.Exit(code)
-
-
-@contextlib.contextmanager
-def handle_errors() -> Iterator[None]:
-    """Turn golive errors into messages and exit codes; never show a traceback by default."""
-    try:
-        yield
-    except typer.Exit:
-        raise
-    except SpecError as exc:
-        console = _stderr()
-        for problem in exc.problems:
-            console.print(escape(str(problem)), soft_wrap=True)
-        n = len(exc.problems)
-        console.print(f"[bold red]{n} problem{'s' if n != 1 else ''} in the spec[/]")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except (UsageError, StoreError) as exc:
-        fail(str(exc), EXIT_BAD_INPUT)
-    except EnvironmentSetupError as exc:
-        fail(f"the environment could not be started: {exc}", EXIT_INTERNAL)
-    except GoliveError as exc:
-        fail(str(exc), EXIT_INTERNAL)
-    except KeyboardInterrupt:
-        fail("interrupted", EXIT_INTERNAL)
-    except Exception as exc:  # the last line of defence: say what happened, briefly
-        _stderr().print(f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}")
-        if "--debug" in sys.argv or _debug_env():
-            _stderr().print(traceback.format_exc())
-        else:
-            _stderr().print("[dim]set GOLIVE_DEBUG=1 for the traceback[/]")
-        raise typer.Exit(EXIT_INTERNAL) from None
-
-
-def _debug_env() -> bool:
-    return os.environ.get("GOLIVE_DEBUG", "") not in ("", "0")
-
-
-def registry() -> CheckRegistry:
-    """The check registry with built-ins and plugins."""
-    return CheckRegistry.default()
-
-
-PathArg = Annotated[Path, typer.Argument(help="Spec file, or a directory containing golive.yaml.")]
+init_app = typer.Typer(
+    name="init",
+    help="Write what a service is missing: monitoring, CI, DR runbook, production runbook.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    cls=lazy_group(_init_commands),
+)
+app.add_typer(init_app, name="init")
 
 
 @app.command("validate")
 def validate_cmd(path: PathArg = Path(".")) -> None:
     """Validate a spec and list every problem with its line and column."""
-    from golive.spec import SpecLoader
-
     with handle_errors():
-        spec = SpecLoader(registry()).load(path)
-        Console(highlight=False).print(
+        spec = load_spec(path)
+        stdout().print(
             f"[green]ok[/] {escape(str(spec.path))}: {len(spec.criteria)} criteria, "
             f"{len(spec.environments)} environment(s)"
         )
@@ -106,12 +100,13 @@ def schema_cmd(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file.")] = None,
 ) -> None:
     """Print the JSON Schema of golive.yaml (for editor completion)."""
+    from golive.kit.files import atomic_write
     from golive.spec import spec_schema
 
     with handle_errors():
         text = json.dumps(spec_schema(registry()), indent=2, sort_keys=False) + "\n"
         if output:
-            output.write_text(text)
+            atomic_write(output, text)
         else:
             sys.stdout.write(text)
 
@@ -123,7 +118,7 @@ def list_checks_cmd() -> None:
         table = Table("type", "description", "module")
         for name, check_type in registry().items():
             table.add_row(name, check_type.description, check_type.__module__)
-        Console().print(table)
+        stdout().print(table)
 
 
 @app.command("review")
@@ -149,7 +144,12 @@ def review_cmd(
     no_history: Annotated[bool, typer.Option("--no-history", help="Do not record the review.")] = False,
     no_up: Annotated[bool, typer.Option("--no-up", help="Do not run the environment's up/down.")] = False,
     allow_destructive: Annotated[
-        bool, typer.Option("--allow-destructive", help="Allow steps marked destructive (staging only).")
+        bool,
+        typer.Option(
+            "--allow-destructive",
+            help="Allow destructive steps in a production environment that opts in "
+            "(allow_destructive: true); other environments allow them anyway.",
+        ),
     ] = False,
     load_workers: Annotated[
         int | None,
@@ -157,22 +157,24 @@ def review_cmd(
     ] = None,
 ) -> None:
     """Run every criterion as a real check, score it and decide GO / NO-GO."""
-    from golive.cli._review import run_review
+    from golive.cli._review import ReviewRequest, run_review
 
     with handle_errors():
         review = run_review(
-            path=path,
-            env=env,
-            only=tuple(only or ()),
-            tier=tier,
-            jobs=jobs,
-            formats=tuple(formats or ()),
-            output=output,
-            store=store,
-            history=not no_history,
-            up=not no_up,
-            allow_destructive=allow_destructive,
-            load_workers=load_workers,
+            ReviewRequest(
+                path=path,
+                env=env,
+                only=tuple(only or ()),
+                tier=tier,
+                jobs=jobs,
+                formats=tuple(formats or ()),
+                output=output,
+                store=store,
+                history=not no_history,
+                up=not no_up,
+                allow_destructive=allow_destructive,
+                load_workers=load_workers,
+            )
         )
     raise typer.Exit(exit_code(review))
 
@@ -193,44 +195,6 @@ def _root(
         raise typer.Exit(0)
 
 
-init_app = typer.Typer(
-    name="init",
-    help="Write what a service is missing: monitoring, CI, DR runbook, production runbook.",
-    no_args_is_help=True,
-)
-app.add_typer(init_app, name="init")
-
-#: Modules that add commands; each has ``register(app, init_app)``.
-FAMILY_CLIS = (
-    "golive.monitoring.cli",
-    "golive.testing.cli",
-    "golive.security.cli",
-    "golive.dr.cli",
-    "golive.runbook.cli",
-    "golive.load.cli",
-    "golive.deploy.cli",
-)
-
-
-def _register_families() -> None:
-    """Add commands that live in their own modules."""
-    import importlib
-    import importlib.util
-
-    if importlib.util.find_spec("golive.cli._history") is not None:
-        importlib.import_module("golive.cli._history").register(app)
-    for module in FAMILY_CLIS:
-        # Families land one at a time; a family that is not installed adds no commands.
-        if importlib.util.find_spec(module.rsplit(".", 1)[0]) is None:
-            continue
-        if importlib.util.find_spec(module) is None:
-            continue
-        importlib.import_module(module).register(app, init_app)
-
-
-_register_families()
-
-
 def main() -> None:
     """Console-script entry point."""
     try:
@@ -239,4 +203,15 @@ def main() -> None:
         raise SystemExit(exc.code) from None
 
 
-__all__ = ["app", "main", "exit_code"]
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_GO",
+    "EXIT_INTERNAL",
+    "EXIT_NO_GO",
+    "app",
+    "exit_code",
+    "fail",
+    "handle_errors",
+    "main",
+    "registry",
+]

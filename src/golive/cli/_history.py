@@ -1,7 +1,8 @@
 """``golive history`` and ``golive diff``: readiness over time, and what changed last.
 
-Both read the history store next to the spec (or ``--store``). The spec is read only for
-its service name and environments, so a spec that no longer validates still has history.
+Both read the history store next to the spec (or ``--store``). The spec (validated like
+every other command's) gives the service name and environments; with ``--service`` the
+spec is not read at all, so the history of a spec that no longer validates stays readable.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -18,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from golive.cli._common import handle_errors, load_spec
 from golive.errors import UsageError
 from golive.history import (
     ChangeKind,
@@ -30,7 +32,7 @@ from golive.history import (
 from golive.history.store import DEFAULT_DB_PATH
 from golive.results import Decision, Status
 
-__all__ = ["register", "sparkline"]
+__all__ = ["diff_cmd", "history_cmd", "sparkline"]
 
 SPEC_FILENAMES = ("golive.yaml", "golive.yml")
 """Spec file names looked for in a directory, as the spec loader does."""
@@ -49,12 +51,6 @@ StoreOpt = Annotated[
 ServiceOpt = Annotated[
     str | None, typer.Option("--service", help="Service name [default: from golive.yaml].")
 ]
-
-
-def register(app: typer.Typer) -> None:
-    """Add the ``history`` and ``diff`` commands to the golive CLI."""
-    app.command("history")(history_cmd)
-    app.command("diff")(diff_cmd)
 
 
 # -- what the path points at -----------------------------------------------------------------
@@ -80,40 +76,18 @@ def _target(path: Path, service: str | None) -> _Target:
         spec_file = found[0] if found else None
     else:
         root, spec_file = path.parent, path
-    data = _read_spec(spec_file) if spec_file is not None else {}
-    svc = data.get("service")
-    spec_service = svc.get("name") if isinstance(svc, dict) else None
-    envs = data.get("environments")
-    default_env = data.get("default_environment")
+    if spec_file is None or service is not None:
+        return _Target(
+            root=root, spec_file=spec_file, service=service, environments=(), default_environment=None
+        )
+    spec = load_spec(spec_file)
     return _Target(
         root=root,
         spec_file=spec_file,
-        service=service or (str(spec_service) if spec_service else None),
-        environments=tuple(str(e) for e in envs) if isinstance(envs, dict) else (),
-        default_environment=str(default_env) if default_env else None,
+        service=spec.service.name,
+        environments=tuple(spec.environments),
+        default_environment=spec.default_environment,
     )
-
-
-def _read_spec(spec_file: Path) -> dict[str, Any]:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
-    try:
-        data = YAML(typ="safe").load(spec_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, YAMLError) as e:
-        raise UsageError(f"{spec_file}: cannot read the spec: {_yaml_problem(e)}") from e
-    if not isinstance(data, dict):
-        raise UsageError(f"{spec_file}: not a golive spec (expected a mapping at the top)")
-    return data
-
-
-def _yaml_problem(error: Exception) -> str:
-    mark = getattr(error, "problem_mark", None)
-    problem = getattr(error, "problem", None)
-    if mark is not None and problem:
-        return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _open(target: _Target, store: str | None) -> SqlStore | None:
@@ -139,7 +113,6 @@ def history_cmd(
     deploys: Annotated[bool, typer.Option("--deploys", help="Also list recorded deploys.")] = False,
 ) -> None:
     """Show readiness over time: every recorded review, with a readiness sparkline."""
-    from golive.cli import handle_errors
 
     with handle_errors():
         target = _target(path, service)
@@ -273,7 +246,6 @@ def diff_cmd(
     service: ServiceOpt = None,
 ) -> None:
     """Show which criteria changed status since the previous complete review."""
-    from golive.cli import handle_errors
 
     with handle_errors():
         target = _target(path, service)

@@ -16,8 +16,25 @@ from golive.deploy.base import (
     Release,
     Strategy,
 )
+from golive.kit.family import Command, Family
+
+FAMILY = Family(
+    name="deploy",
+    help="Guarded deployments with verification and automatic rollback.",
+    checks={"deploy.drill": "golive.deploy.checks:DeployDrillCheck"},
+    commands={
+        "deploy": Command(
+            target="golive.deploy.cli:deploy_cmd",
+            help="Deploy a version behind gates, verify it, roll back on failure.",
+        ),
+        "rollback": Command(
+            target="golive.deploy.cli:rollback_cmd", help="Roll back to the previous version."
+        ),
+    },
+)
 
 __all__ = [
+    "FAMILY",
     "DeployError",
     "DeployLocked",
     "DeployOutcome",

@@ -4,3 +4,23 @@ Check types (see :mod:`golive.dr.checks`): ``dr.backup``, ``dr.drill``, ``db.mig
 ``dr.restore_time_estimate``; ``golive init dr`` (see :mod:`golive.dr.cli`) writes the DR
 runbook whose commands are the ones the drill runs.
 """
+
+from golive.kit.family import Command, Family
+
+FAMILY = Family(
+    name="dr",
+    help="Backups, recovery drills (RTO/RPO), migrations.",
+    checks={
+        "dr.backup": "golive.dr.checks:BackupCheck",
+        "dr.drill": "golive.dr.checks:DrillCheck",
+        "db.migrations": "golive.dr.checks:MigrationsCheck",
+        "dr.restore_time_estimate": "golive.dr.checks:RestoreEstimateCheck",
+    },
+    init={
+        "dr": Command(
+            target="golive.dr.cli:init_dr", help="Write the DR runbook whose commands the drill runs."
+        )
+    },
+)
+
+__all__ = ["FAMILY"]

@@ -22,8 +22,6 @@ from typing import Any
 import httpx
 
 from golive import __version__
-from golive._interpolate import MissingVariableError
-from golive.checks.base import CheckContext, CheckError
 from golive.checks.registry import CheckRegistry
 from golive.engine._gate import Gate
 from golive.engine.events import (
@@ -36,6 +34,8 @@ from golive.engine.events import (
     ReviewStarted,
 )
 from golive.errors import GoliveError, UsageError
+from golive.kit.check import CheckContext, CheckError
+from golive.kit.environment import MissingVariableError
 from golive.results import CheckResult, Decision, Outcome, Review, Status, Tier, WaiverRecord
 from golive.scoring import score
 from golive.spec.models import Criterion, Spec
@@ -57,7 +57,10 @@ class ReviewOptions:
     artifacts_dir: Path = Path(".golive/artifacts")
     today: date | None = None
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    #: ``--allow-destructive``: see :meth:`golive.kit.CheckContext.destructive_refusal`.
+    allow_destructive: bool = False
+    #: ``--load-workers``: Locust worker processes for load checks.
+    load_workers: int | None = None
 
 
 def select(spec: Spec, only: Sequence[str], tier: Tier | None) -> tuple[list[Criterion], bool]:
@@ -139,12 +142,7 @@ class Runner:
                 active[w.criterion] = w.reason
         return active, records, warnings
 
-    async def run(self, stop: asyncio.Event | None = None) -> Review:
-        """Run the review; ``stop`` being set interrupts it (a partial review is returned)."""
-        stop = stop or asyncio.Event()
-        started = datetime.now(UTC)
-        waivers, waiver_records, warnings = self._waivers()
-        jobs = max(1, self.options.jobs)
+    def _announce(self, jobs: int) -> None:
         self._emit(
             ReviewStarted(
                 service=self.spec.service.name,
@@ -158,11 +156,18 @@ class Runner:
                 jobs=jobs,
             )
         )
+
+    async def _execute(
+        self,
+        stop: asyncio.Event,
+        jobs: int,
+        futures: dict[str, asyncio.Future[CheckResult]],
+        launched: set[str],
+        waivers: Mapping[str, str],
+    ) -> bool:
+        """Run every criterion; True when ``stop`` interrupted the review."""
         semaphore = asyncio.Semaphore(jobs)
         gate = Gate()
-        loop = asyncio.get_running_loop()
-        futures: dict[str, asyncio.Future[CheckResult]] = {c.id: loop.create_future() for c in self.criteria}
-        launched: set[str] = set()
         limits = httpx.Limits(max_connections=max(jobs, 10), max_keepalive_connections=max(jobs, 10))
         async with httpx.AsyncClient(limits=limits, timeout=30.0) as client:
 
@@ -182,7 +187,15 @@ class Runner:
                     t.cancel()
             await asyncio.gather(all_done, return_exceptions=True)
             stop_wait.cancel()
+        return interrupted
 
+    def _collect(
+        self,
+        futures: Mapping[str, asyncio.Future[CheckResult]],
+        launched: set[str],
+        waivers: Mapping[str, str],
+    ) -> list[CheckResult]:
+        """Every criterion's result; an unfinished one is an error (was running) or skipped."""
         results: list[CheckResult] = []
         for c in self.criteria:
             fut = futures[c.id]
@@ -201,6 +214,20 @@ class Runner:
             )
             results.append(result)
             self._emit(CheckFinished(result=result))
+        return results
+
+    async def run(self, stop: asyncio.Event | None = None) -> Review:
+        """Run the review; ``stop`` being set interrupts it (a partial review is returned)."""
+        stop = stop or asyncio.Event()
+        started = datetime.now(UTC)
+        waivers, waiver_records, warnings = self._waivers()
+        jobs = max(1, self.options.jobs)
+        self._announce(jobs)
+        loop = asyncio.get_running_loop()
+        futures: dict[str, asyncio.Future[CheckResult]] = {c.id: loop.create_future() for c in self.criteria}
+        launched: set[str] = set()
+        interrupted = await self._execute(stop, jobs, futures, launched, waivers)
+        results = self._collect(futures, launched, waivers)
         scorecard = score(results, self.spec.tiers)
         if interrupted:
             warnings.append("the review was interrupted; unfinished criteria count as not passed")
@@ -270,7 +297,8 @@ class Runner:
             self._emit(CheckStarted(criterion_id=c.id, title=c.title))
             start = time.perf_counter()
             try:
-                outcome = await asyncio.wait_for(self._invoke(c, client), c.timeout)
+                needed = {d.criterion_id: d for d in deps}
+                outcome = await asyncio.wait_for(self._invoke(c, client, needed), c.timeout)
             except TimeoutError:
                 outcome = Outcome(
                     status=Status.ERROR,
@@ -293,7 +321,9 @@ class Runner:
             return c.exclusive
         return bool(getattr(self.registry.get(c.check.type), "exclusive", False))
 
-    async def _invoke(self, c: Criterion, client: httpx.AsyncClient) -> Outcome:
+    async def _invoke(
+        self, c: Criterion, client: httpx.AsyncClient, needed: Mapping[str, CheckResult]
+    ) -> Outcome:
         check = self.registry.get(c.check.type)()
         ctx = CheckContext(
             criterion_id=c.id,
@@ -306,7 +336,10 @@ class Runner:
             logger=logging.getLogger(f"golive.check.{c.id}"),
             timeout=c.timeout,
             environ=self.options.environ,
-            options=self.options.extra,
+            allow_destructive=self.options.allow_destructive,
+            load_workers=self.options.load_workers,
+            spec=self.spec,
+            needed=needed,
         )
         outcome = await check.run(c.check.params, ctx)
         if not isinstance(outcome, Outcome):

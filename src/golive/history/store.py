@@ -10,29 +10,16 @@ Timestamps are stored in UTC; naive datetimes are taken to be UTC already.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import (
-    Boolean,
-    Column,
-    DateTime,
-    Dialect,
     Engine,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
     Row,
-    String,
-    Table,
-    Text,
     create_engine,
     delete,
     event,
@@ -41,11 +28,20 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import URL, CursorResult, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 
 from golive._serialize import from_jsonable, to_jsonable
+from golive.history._schema import (
+    criterion_results_table,
+    deploys_table,
+    locks_table,
+    metadata,
+    reviews_table,
+    signoffs_table,
+    utcnow,
+)
+from golive.history._urls import DEFAULT_DB_PATH, default_store_url, normalize, reason, safe_url
 from golive.history.base import (
     CriterionChange,
     DeployRecord,
@@ -57,151 +53,6 @@ from golive.history.base import (
 from golive.results import Decision, Review, Status, Tier
 
 __all__ = ["DEFAULT_DB_PATH", "SqlStore", "default_store_url", "open_store", "safe_url"]
-
-DEFAULT_DB_PATH = Path(".golive") / "history.db"
-"""Where the default SQLite store lives, relative to the spec's directory."""
-
-
-class _UtcDateTime(TypeDecorator[datetime]):
-    """A timezone-aware UTC datetime on every backend.
-
-    SQLite keeps no offset, so values are normalized to UTC before storing and marked UTC
-    when read; PostgreSQL gets a ``timestamptz`` and the same normalization on the way out.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        value = _as_utc(value)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else _as_utc(value)
-
-
-def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-metadata = MetaData()
-"""The history schema; created with ``create_all`` when a store is opened."""
-
-reviews_table = Table(
-    "reviews",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("service", String, nullable=False),
-    Column("environment", String, nullable=False),
-    Column("started_at", _UtcDateTime, nullable=False),
-    Column("finished_at", _UtcDateTime, nullable=False),
-    Column("decision", String, nullable=False),
-    Column("readiness", Float, nullable=False),
-    Column("partial", Boolean, nullable=False, default=False),
-    Column("interrupted", Boolean, nullable=False, default=False),
-    Column("passed", Integer, nullable=False),
-    Column("total", Integer, nullable=False),
-    Column("golive_version", String, nullable=False, default=""),
-    Column("report_json", Text, nullable=False),
-    Index("ix_reviews_service_env_started", "service", "environment", "started_at"),
-)
-"""One row per stored review, with its full JSON in ``report_json``."""
-
-criterion_results_table = Table(
-    "criterion_results",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "review_id",
-        Integer,
-        ForeignKey("reviews.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
-    Column("criterion_id", String, nullable=False),
-    Column("title", String, nullable=False),
-    Column("area", String, nullable=False),
-    Column("tier", String, nullable=False),
-    Column("status", String, nullable=False),
-    Column("waived", Boolean, nullable=False),
-    Column("summary", Text, nullable=False),
-    Column("duration_s", Float, nullable=False),
-)
-"""One row per criterion of a stored review: what history and diffs query."""
-
-signoffs_table = Table(
-    "signoffs",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("service", String, nullable=False),
-    Column("environment", String, nullable=False),
-    Column("review_id", Integer, ForeignKey("reviews.id", ondelete="SET NULL"), nullable=True),
-    Column("name", String, nullable=False),
-    Column("role", String, nullable=False),
-    Column("decision", String, nullable=False),
-    Column("comment", Text, nullable=False, default=""),
-    Column("override_reason", Text, nullable=False, default=""),
-    Column("created_at", _UtcDateTime, nullable=False),
-    Index("ix_signoffs_service_env", "service", "environment"),
-)
-"""Sign-offs by people, for the sign-off feature."""
-
-deploys_table = Table(
-    "deploys",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("service", String, nullable=False),
-    Column("environment", String, nullable=False),
-    Column("version", String, nullable=False),
-    Column("strategy", String, nullable=False),
-    Column("started_at", _UtcDateTime, nullable=False),
-    Column("finished_at", _UtcDateTime, nullable=True),
-    Column("outcome", String, nullable=False),
-    Column("actor", String, nullable=False, default=""),
-    Column("report_json", Text, nullable=False, default="{}"),
-    Index("ix_deploys_service_env", "service", "environment"),
-)
-"""Recorded deploys, for the deploy feature."""
-
-locks_table = Table(
-    "locks",
-    metadata,
-    Column("name", String, primary_key=True),
-    Column("holder", String, nullable=False),
-    Column("acquired_at", _UtcDateTime, nullable=False),
-    Column("expires_at", _UtcDateTime, nullable=False),
-)
-"""Named locks with a holder and an expiry (see :meth:`SqlStore.acquire_lock`)."""
-
-_PASSWORD_IN_URL = re.compile(r"(://[^:/@]*:)[^@]*@")
-
-
-def safe_url(url: str | URL) -> str:
-    """The URL as text with its password masked, safe for messages and logs."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError, TypeError):
-        # Not parseable as a URL: still mask anything that looks like user:password@.
-        return _PASSWORD_IN_URL.sub(r"\1***@", str(url))
-
-
-def default_store_url(root: Path) -> str:
-    """The URL of the default SQLite store for a spec whose directory is ``root``."""
-    return f"sqlite:///{(root / DEFAULT_DB_PATH).resolve()}"
-
-
-def _normalize(url: str) -> URL:
-    parsed = make_url(url)
-    # Plain postgresql:// would pick psycopg2, which is not installed: psycopg 3 is.
-    if parsed.drivername in ("postgresql", "postgres"):
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed
 
 
 def open_store(url: str | None, *, root: Path) -> SqlStore:
@@ -219,14 +70,14 @@ def open_store(url: str | None, *, root: Path) -> SqlStore:
         url = default_store_url(root)
     shown = safe_url(url)
     try:
-        parsed = _normalize(url)
+        parsed = normalize(url)
         connect_args: dict[str, Any] = {}
         if parsed.get_backend_name() == "postgresql":
             # Fail fast on unreachable hosts instead of the driver's unbounded wait.
             connect_args["connect_timeout"] = 10
         engine = create_engine(parsed, connect_args=connect_args)
     except (ArgumentError, ImportError, ValueError) as e:
-        raise HistoryError(f"invalid history store URL {shown}: {_reason(e, url)}") from e
+        raise HistoryError(f"invalid history store URL {shown}: {reason(e, url)}") from e
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
     store = SqlStore(engine, shown=shown, raw_url=url)
@@ -243,25 +94,6 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-
-
-def _reason(error: BaseException, raw_url: str) -> str:
-    if isinstance(error, DBAPIError) and error.orig is not None:
-        text = str(error.orig)
-    else:
-        text = str(error)
-    text = text.strip().splitlines()[0] if text.strip() else type(error).__name__
-    password = _password_of(raw_url)
-    return text.replace(password, "***") if password else text
-
-
-def _password_of(raw_url: str) -> str | None:
-    try:
-        password = make_url(raw_url).password
-        return None if password is None else str(password)
-    except (ArgumentError, ValueError, TypeError):
-        match = re.search(r"://[^:/@]*:([^@]*)@", raw_url)
-        return match.group(1) if match else None
 
 
 class SqlStore:
@@ -285,7 +117,7 @@ class SqlStore:
             yield
         except SQLAlchemyError as e:
             raise HistoryError(
-                f"history store {self.url}: cannot {action}: {_reason(e, self._raw_url)}"
+                f"history store {self.url}: cannot {action}: {reason(e, self._raw_url)}"
             ) from e
 
     def create_schema(self) -> None:
@@ -452,7 +284,7 @@ class SqlStore:
         with self._errors(f"acquire lock {name!r}"):
             # Bounded retries: the row can vanish (released) between our insert and update.
             for _ in range(3):
-                now = _utcnow()
+                now = utcnow()
                 expires = now + timedelta(seconds=ttl_s)
                 try:
                     with self._engine.begin() as conn:
@@ -508,7 +340,7 @@ class SqlStore:
                     decision=decision,
                     comment=comment,
                     override_reason=override_reason,
-                    created_at=created_at or _utcnow(),
+                    created_at=created_at or utcnow(),
                 )
             )
             return _new_id(result)

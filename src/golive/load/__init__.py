@@ -3,3 +3,22 @@
 Locust runs in a separate process (:mod:`golive.load._worker`) because it relies on gevent
 monkey-patching, which must not touch golive's asyncio process.
 """
+
+from golive.kit.family import Command, Family
+
+FAMILY = Family(
+    name="load",
+    help="Load, capacity, soak and stress tests on Locust; capacity plans.",
+    checks={
+        "load.test": "golive.load.checks:LoadTestCheck",
+        "load.capacity": "golive.load.checks:LoadCapacityCheck",
+        "load.soak": "golive.load.checks:LoadSoakCheck",
+        "load.stress": "golive.load.checks:LoadStressCheck",
+        "db.queries": "golive.load.checks:DbQueriesCheck",
+    },
+    commands={
+        "plan": Command(target="golive.load.cli:plan_app", help="Plans built from measurements: capacity.")
+    },
+)
+
+__all__ = ["FAMILY"]

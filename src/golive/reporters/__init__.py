@@ -5,18 +5,18 @@
 """
 
 from golive.reporters.base import (
-    FORMATS,
     Reporter,
     ReporterError,
+    formats,
     get_reporter,
     report_filename,
     write_reports,
 )
 
 __all__ = [
-    "FORMATS",
     "Reporter",
     "ReporterError",
+    "formats",
     "get_reporter",
     "report_filename",
     "write_reports",

@@ -8,16 +8,14 @@ report where a good one used to be.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
-import importlib
 import os
-import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import ClassVar, Protocol, runtime_checkable
 
 from golive.errors import GoliveError
+from golive.kit.files import FileWriteError, atomic_write
 from golive.results import Review
 
 REPORT_BASENAME = "readiness-report"
@@ -43,33 +41,34 @@ class Reporter(Protocol):
         ...
 
 
-# Imported lazily so that asking for the JSON report does not import rich or jinja2.
-_REPORTER_PATHS: Mapping[str, str] = {
-    "terminal": "golive.reporters.terminal:TerminalReporter",
-    "markdown": "golive.reporters.markdown:MarkdownReporter",
-    "json": "golive.reporters.json:JsonReporter",
-    "junit": "golive.reporters.junit:JunitReporter",
-    "html": "golive.reporters.html:HtmlReporter",
-    # Readiness score per tier/area/criterion in Prometheus text format (monitoring family).
-    "prometheus": "golive.monitoring.readiness:PrometheusReporter",
-}
+def formats() -> tuple[str, ...]:
+    """Every installed report format name (the core's and every family's), in declaration order."""
+    return tuple(reporter_targets())
 
-FORMATS: tuple[str, ...] = tuple(_REPORTER_PATHS)
-"""Every report format name, in the order reports are written."""
+
+def reporter_targets() -> dict[str, str]:
+    """Format name → ``"module:Class"``, from the families' declarations (imported when used)."""
+    from golive.kit.family import Families
+
+    return Families.installed().reporters()
 
 
 def reporter_class(name: str) -> type[Reporter]:
     """The reporter class for a format name (any case); ReporterError with a suggestion."""
-    path = _REPORTER_PATHS.get(name.strip().lower())
-    if path is None:
+    from golive.kit.family import load_target
+
+    targets = reporter_targets()
+    target = targets.get(name.strip().lower())
+    if target is None:
         hint = ""
-        close = difflib.get_close_matches(name.strip().lower(), FORMATS, n=1)
+        close = difflib.get_close_matches(name.strip().lower(), list(targets), n=1)
         if close:
             hint = f"; did you mean {close[0]!r}?"
-        raise ReporterError(f"unknown report format {name!r}{hint} (known: {', '.join(FORMATS)})")
-    module_name, _, attr = path.partition(":")
-    cls: type[Reporter] = getattr(importlib.import_module(module_name), attr)
-    return cls
+        raise ReporterError(f"unknown report format {name!r}{hint} (known: {', '.join(targets)})")
+    cls = load_target(target)
+    if not isinstance(cls, type) or not hasattr(cls, "render"):
+        raise ReporterError(f"report format {name!r} ({target}) is not a reporter class")
+    return cls  # type: ignore[return-value]
 
 
 def get_reporter(name: str) -> Reporter:
@@ -102,30 +101,13 @@ def write_reports(review: Review, formats: Iterable[str], output_dir: Path) -> l
     written = []
     for filename, text in rendered:
         target = output_dir / filename
-        _atomic_write_text(target, text)
+        try:
+            atomic_write(target, text)
+        except FileWriteError as exc:
+            raise ReporterError(f"cannot write report {exc}") from None
         written.append(target)
     _fsync_dir(output_dir)
     return written
-
-
-def _atomic_write_text(target: Path, text: str) -> None:
-    """Write text to target via a fsynced temporary file in the same directory."""
-    tmp_name: str | None = None
-    try:
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8", errors="replace", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, target)
-        tmp_name = None
-    except OSError as exc:
-        raise ReporterError(f"cannot write report {target}: {exc}") from exc
-    finally:
-        if tmp_name is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
 
 
 def _fsync_dir(directory: Path) -> None:

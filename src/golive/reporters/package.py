@@ -3,12 +3,13 @@
 Built from the latest review in history (plus the reviews before it, for the trend) and
 the sign-offs recorded with ``golive signoff``; rendered as PDF-ready Markdown and as one
 self-contained HTML page. Like a reporter it never runs a check: it only arranges what
-history holds.
+history and the spec hold (core output, so it depends on no family).
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,12 +20,9 @@ from typing import ClassVar
 import jinja2
 
 from golive.history.base import HistoryStore, SignoffRecord
+from golive.kit.files import atomic_write
+from golive.reporters.base import ReporterError
 from golive.results import CheckResult, Decision, Review, Risk, Status, Tier, WaiverRecord
-from golive.runbook._files import atomic_write
-from golive.runbook._markdown import RunbookDocument, read_runbook
-from golive.runbook._sources import deploy_commands, load_raw_spec
-from golive.runbook.base import RunbookError
-from golive.runbook.checks import DEFAULT_PATH, REQUIRED_SECTIONS, command_lines
 from golive.spec.models import Spec
 
 __all__ = [
@@ -73,7 +71,7 @@ def normalize_decision(value: str) -> str:
         return Decision.GO.value
     if word == "nogo":
         return Decision.NO_GO.value
-    raise RunbookError(f"decision must be go or no-go, not {value!r}")
+    raise ReporterError(f"decision must be go or no-go, not {value!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -271,11 +269,13 @@ def _test_areas(review: Review) -> tuple[TestArea, ...]:
         for r in review.results:
             if r.criterion_id in claimed:
                 continue
-            words = " ".join(
-                (r.criterion_id, r.check_type, r.area, r.title)
-            ).replace(".", " ").replace("_", " ")
-            if regex.search(words) or (name.startswith("Security") and r.area == "security") or (
-                name.startswith("Disaster") and r.area == "dr"
+            words = (
+                " ".join((r.criterion_id, r.check_type, r.area, r.title)).replace(".", " ").replace("_", " ")
+            )
+            if (
+                regex.search(words)
+                or (name.startswith("Security") and r.area == "security")
+                or (name.startswith("Disaster") and r.area == "dr")
             ):
                 picked.append(r)
                 claimed.add(r.criterion_id)
@@ -283,21 +283,20 @@ def _test_areas(review: Review) -> tuple[TestArea, ...]:
     return tuple(areas)
 
 
-def _rollback(spec: Spec | None, runbook: RunbookDocument | None) -> tuple[tuple[str, ...], str]:
-    if spec is not None:
-        config = deploy_commands(load_raw_spec(spec.path), spec_dir=spec.root)
-        if config is not None and config.rollback:
-            return config.rollback, config.source
-    if runbook is not None:
-        commands: list[str] = []
-        for section in runbook.find(REQUIRED_SECTIONS["rollback"]):
-            for block in runbook.blocks:
-                if section.start <= block.line <= section.end and block.is_shell:
-                    if not block.runnable:
-                        commands.extend(command_lines(block))
-            if commands:
-                return tuple(dict.fromkeys(commands)), f"{runbook.path.name}#{section.heading.anchor}"
-    return (), ""
+DEFAULT_RUNBOOK = "docs/PRODUCTION_RUNBOOK.md"
+"""Where the runbook is when no ``runbook`` criterion names its path."""
+
+
+def _rollback(spec: Spec | None, runbook_rel: str) -> tuple[tuple[str, ...], str]:
+    """How to roll back: golive's own rollback when the spec deploys, else the runbook's section."""
+    if spec is not None and spec.deploy is not None:
+        commands = [f"golive rollback {shlex.quote(str(spec.root))}"]
+        driver = spec.deploy.driver
+        rollback = getattr(driver, "rollback", None)
+        if rollback:
+            commands.append(rollback if isinstance(rollback, str) else shlex.join(rollback))
+        return tuple(commands), f"{spec.path.name} deploy:"
+    return (), f"{runbook_rel}#rollback"
 
 
 def _runbook_verified(store: HistoryStore, service: str, environment: str) -> str:
@@ -337,25 +336,17 @@ def build_package(
             )
         signoffs = store.signoffs(service, env)
         verified = _runbook_verified(store, service, env)
-    runbook_rel = DEFAULT_PATH
-    runbook_doc: RunbookDocument | None = None
+    runbook_rel = DEFAULT_RUNBOOK
     if spec is not None:
         for c in spec.criteria:
             if c.check.type == "runbook":
-                runbook_rel = getattr(c.check.params, "path", DEFAULT_PATH)
+                runbook_rel = str(getattr(c.check.params, "path", DEFAULT_RUNBOOK))
                 break
-        candidate = spec.root / runbook_rel
-        if candidate.is_file():
-            try:
-                runbook_doc = read_runbook(candidate)
-            except RunbookError:
-                runbook_doc = None
-    rollback, rollback_source = _rollback(spec, runbook_doc)
+    rollback, rollback_source = _rollback(spec, runbook_rel)
     owner = spec.service.owner if spec is not None else ""
     risks = _risk_entries(review)
     views = tuple(
-        SignoffView(record=s, current=review_id is not None and s.review_id == review_id)
-        for s in signoffs
+        SignoffView(record=s, current=review_id is not None and s.review_id == review_id) for s in signoffs
     )
     package = ReadinessPackage(
         review=review,
@@ -406,15 +397,13 @@ def _with_launch(package: ReadinessPackage, spec: Spec | None) -> ReadinessPacka
         LaunchStep(
             action="Record sign-offs (golive signoff) from: " + ", ".join(package.signers),
             owner=", ".join(package.signers),
-            done=not missing and not any(
-                s.record.decision == Decision.NO_GO.value for s in package.current_signoffs
-            ),
+            done=not missing
+            and not any(s.record.decision == Decision.NO_GO.value for s in package.current_signoffs),
         )
     )
     steps.append(
         LaunchStep(
-            action=f"Deploy following the runbook's deployment section ({package.runbook_path}"
-            "#deployment)",
+            action=f"Deploy following the runbook's deployment section ({package.runbook_path}#deployment)",
             owner=fallback,
         )
     )
@@ -436,7 +425,7 @@ def _env(html: bool) -> jinja2.Environment:
     from golive.reporters._view import template_env
 
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("golive.runbook", "templates"),
+        loader=jinja2.PackageLoader("golive.reporters", "templates"),
         autoescape=html,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -497,7 +486,7 @@ def render_package(package: ReadinessPackage, fmt: str) -> str:
     try:
         return _RENDERERS[fmt]().render(package)
     except KeyError:
-        raise RunbookError(f"unknown package format {fmt!r} (known: markdown, html)") from None
+        raise ReporterError(f"unknown package format {fmt!r} (known: markdown, html)") from None
 
 
 def load_package(
@@ -512,18 +501,14 @@ def load_package(
     """The package for the latest review of a service in an environment.
 
     Uses the latest complete review, or the latest partial one when there is no complete
-    review (the report then says it is partial). RunbookError when there is none at all.
+    review (the report then says it is partial). ReporterError when there is none at all.
     """
     summaries = store.reviews(service, environment, limit=50)
     if not summaries:
-        raise RunbookError(
-            f"no review of {service} in {environment} in history; run `golive review` first"
-        )
+        raise ReporterError(f"no review of {service} in {environment} in history; run `golive review` first")
     chosen = next((s for s in summaries if s.complete), summaries[0])
     review = store.load_review(chosen.id)
-    return build_package(
-        review=review, store=store, review_id=chosen.id, spec=spec, signers=signers, now=now
-    )
+    return build_package(review=review, store=store, review_id=chosen.id, spec=spec, signers=signers, now=now)
 
 
 def write_package(

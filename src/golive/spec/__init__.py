@@ -6,7 +6,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from golive.spec._duration import Duration, format_duration, parse_duration
-from golive.spec._loader import SpecLoader, find_spec
+from golive.spec._loader import SpecLoader, find_spec, load_yaml_model
 from golive.spec.models import Criterion, Environment, Objectives, Spec, Tiers, Waiver
 
 if TYPE_CHECKING:
@@ -61,6 +61,7 @@ __all__ = [
     "Waiver",
     "find_spec",
     "format_duration",
+    "load_yaml_model",
     "parse_duration",
     "spec_schema",
 ]

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 SPEC_FILENAMES = ("golive.yaml", "golive.yml")
 
 Loc = tuple[str | int, ...]
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def find_spec(path: Path) -> Path:
@@ -145,6 +147,75 @@ def _describe(err: Any, known: set[str]) -> str:
     return f"{field}: {msg}" if field else msg
 
 
+def _parse_mapping(text: str, display: str, not_a_mapping: str) -> CommentedMap:
+    """YAML text as a round-trip mapping (with positions); SpecError when it is not one."""
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
+    try:
+        tree = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        problem = exc.problem or str(exc)
+        raise SpecError(
+            [SpecProblem(file=display, line=line, col=col, message=f"YAML syntax error: {problem}")]
+        ) from None
+    if not isinstance(tree, CommentedMap):
+        raise SpecError([SpecProblem(file=display, line=1, col=1, message=not_a_mapping)])
+    return tree
+
+
+def _without_tags(loc: Loc, data: Any) -> Loc:
+    """``loc`` without the tags pydantic inserts for a discriminated union member.
+
+    A tag is a location part that is not a key of the mapping it applies to but one of its
+    values (``driver.local.command`` for ``driver: {type: local, ...}``).
+    """
+    kept: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str) and part not in node and part in node.values():
+            continue
+        kept.append(part)
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return tuple(kept)
+
+
+def load_yaml_model(
+    text: str,
+    model: type[M],
+    *,
+    display: str,
+    not_a_mapping: str = "expected a mapping",
+) -> M:
+    """Parse YAML ``text`` and validate it with ``model``, as golive.yaml is validated.
+
+    Every problem is reported at once, at its ``file:line:col`` (``display`` names the
+    file), with golive's wording (unknown fields with a did-you-mean, missing fields).
+    """
+    tree = _parse_mapping(text, display, not_a_mapping)
+    plain = _plain(tree)
+    try:
+        return model.model_validate(plain)
+    except ValidationError as exc:
+        positions = _Positions(tree)
+        known = _all_field_names(model)
+        problems: dict[tuple[int, int], SpecProblem] = {}
+        for err in exc.errors():
+            loc = _without_tags(_clean_loc(err["loc"]), plain)
+            line, col = positions.locate(loc)
+            # A union field yields one error per member; one message per place is enough.
+            problems.setdefault(
+                (line, col), SpecProblem(file=display, line=line, col=col, message=_describe(err, known))
+            )
+        raise SpecError(sorted(problems.values(), key=lambda p: (p.line, p.col))) from None
+
+
 class SpecLoader:
     """Reads and validates specs against a registry of check types."""
 
@@ -165,28 +236,9 @@ class SpecLoader:
 
     def loads(self, text: str, *, display: str = "golive.yaml", path: Path | None = None) -> models.Spec:
         """Validate spec text; ``display`` names the file in messages."""
-        yaml = YAML(typ="rt")
-        yaml.Constructor = _Constructor
-        try:
-            tree = yaml.load(text)
-        except MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-            problem = exc.problem or str(exc)
-            raise SpecError(
-                [SpecProblem(file=display, line=line, col=col, message=f"YAML syntax error: {problem}")]
-            ) from None
-        if not isinstance(tree, CommentedMap):
-            raise SpecError(
-                [
-                    SpecProblem(
-                        file=display,
-                        line=1,
-                        col=1,
-                        message="the spec must be a mapping with service, environments and criteria",
-                    )
-                ]
-            )
+        tree = _parse_mapping(
+            text, display, "the spec must be a mapping with service, environments and criteria"
+        )
         positions = _Positions(tree)
         problems: list[SpecProblem] = []
 

@@ -1,6 +1,6 @@
 """The ``deploy:`` section of golive.yaml as pydantic models (frozen, strict).
 
-Kept free of spec imports so that the spec model can embed :class:`DeployConfig`.
+The spec model embeds :class:`DeployConfig`; the deploy family reads it from ``spec.deploy``.
 """
 
 from __future__ import annotations
@@ -9,10 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from golive.kit.processes import CommandLine
 from golive.spec._duration import Duration
-
-CommandLine = list[str] | str
-"""An argv list, or a string run by ``/bin/sh -c``."""
 
 
 class _Frozen(BaseModel):

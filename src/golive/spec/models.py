@@ -7,15 +7,18 @@ moves through golive as immutable, keyword-only objects.
 
 from __future__ import annotations
 
+import difflib
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from golive.deploy.settings import DeployConfig
+from golive.errors import UsageError
+from golive.kit.processes import CommandLine
 from golive.results import Tier
 from golive.spec._duration import Duration
+from golive.spec.deploy import DeployConfig
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 
@@ -46,10 +49,6 @@ class Service(Frozen):
     description: str = ""
 
 
-CommandLine = list[str] | str
-"""An argv list, or a string run by ``/bin/sh -c``."""
-
-
 class Environment(Frozen):
     """Where the service runs: URLs and settings checks use, and how to start it locally."""
 
@@ -77,6 +76,16 @@ class Environment(Frozen):
     )
     up_timeout: Duration = Field(default=60.0, description="How long to wait for health.")
     up_env: dict[str, str] = Field(default_factory=dict, description="Extra env for up/down.")
+    production: bool | None = Field(
+        default=None,
+        description="This environment is production (default: when its name says so, e.g. prod, "
+        "production, eu-prod). Destructive steps are refused in production unless it opts in.",
+    )
+    allow_destructive: bool = Field(
+        default=False,
+        description="Production only: destructive steps (runbook steps marked destructive, deploy "
+        "drills) may run here, and only when the run is also started with --allow-destructive.",
+    )
     generate: list[str] = Field(
         default_factory=list,
         description="Variables golive fills with a fresh random value for each review (unless set), "
@@ -200,10 +209,20 @@ class Spec(Frozen):
         return self.path.parent
 
     def environment(self, name: str | None) -> tuple[str, Environment]:
-        """Pick an environment by name, or the default (the only or first one)."""
+        """Pick an environment by name, or the default (the only or first one).
+
+        UsageError (with a did-you-mean) for a name the spec does not define.
+        """
         if name is None:
             name = self.default_environment or next(iter(self.environments))
-        return name, self.environments[name]
+        try:
+            return name, self.environments[name]
+        except KeyError:
+            hint = difflib.get_close_matches(name, list(self.environments), n=1)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise UsageError(
+                f"unknown environment {name!r}{extra}; the spec defines: {', '.join(self.environments)}"
+            ) from None
 
     def criterion(self, criterion_id: str) -> Criterion:
         """Look up a criterion by id."""

@@ -3,3 +3,22 @@
 Check types live in :mod:`golive.testing.checks`; ``golive init ci`` in
 :mod:`golive.testing.cli`.
 """
+
+from golive.kit.family import Command, Family
+
+FAMILY = Family(
+    name="testing",
+    help="Test suites, coverage, API contracts and CI pipelines.",
+    checks={
+        "tests.suite": "golive.testing.suite:SuiteCheck",
+        "tests.coverage": "golive.testing.coverage:CoverageCheck",
+        "api.contract": "golive.testing.contract:ContractCheck",
+        "ci.pipeline": "golive.testing.pipeline:PipelineCheck",
+        "ci.history": "golive.testing.history:HistoryCheck",
+    },
+    init={
+        "ci": Command(target="golive.testing.cli:init_ci", help="Write a CI pipeline that runs the review.")
+    },
+)
+
+__all__ = ["FAMILY"]

@@ -1,0 +1,102 @@
+"""Helpers every command shares (core and families alike): errors, exit codes, loading the spec.
+
+Family command modules import these at the top of the file; this module imports nothing
+heavy so that importing it costs nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from golive.errors import EnvironmentSetupError, GoliveError, SpecError, StoreError, UsageError
+
+if TYPE_CHECKING:
+    from golive.checks.registry import CheckRegistry
+    from golive.spec.models import Environment, Spec
+
+EXIT_GO, EXIT_NO_GO, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+PathArg = Annotated[Path, typer.Argument(help="Spec file, or a directory containing golive.yaml.")]
+EnvOption = Annotated[str | None, typer.Option("--env", "-e", help="Environment name.")]
+
+
+def stderr() -> Console:
+    """A console on standard error for messages."""
+    return Console(stderr=True, highlight=False)
+
+
+def stdout() -> Console:
+    """A console on standard output for results."""
+    return Console(highlight=False)
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    """Print an error without a traceback and exit."""
+    stderr().print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _debug_env() -> bool:
+    return os.environ.get("GOLIVE_DEBUG", "") not in ("", "0")
+
+
+@contextlib.contextmanager
+def handle_errors() -> Iterator[None]:
+    """Turn golive errors into messages and exit codes; never show a traceback by default."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except SpecError as exc:
+        console = stderr()
+        for problem in exc.problems:
+            console.print(escape(str(problem)), soft_wrap=True)
+        n = len(exc.problems)
+        console.print(f"[bold red]{n} problem{'s' if n != 1 else ''} in the spec[/]")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except (UsageError, StoreError) as exc:
+        fail(str(exc), EXIT_BAD_INPUT)
+    except EnvironmentSetupError as exc:
+        fail(f"the environment could not be started: {exc}", EXIT_INTERNAL)
+    except GoliveError as exc:
+        fail(str(exc), EXIT_INTERNAL)
+    except KeyboardInterrupt:
+        fail("interrupted", EXIT_INTERNAL)
+    except Exception as exc:  # the last line of defence: say what happened, briefly
+        stderr().print(f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}")
+        if "--debug" in sys.argv or _debug_env():
+            stderr().print(traceback.format_exc())
+        else:
+            stderr().print("[dim]set GOLIVE_DEBUG=1 for the traceback[/]")
+        raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def registry() -> CheckRegistry:
+    """The check registry: every installed family's check types."""
+    from golive.checks.registry import CheckRegistry
+
+    return CheckRegistry.default()
+
+
+def load_spec(path: Path) -> Spec:
+    """Load and validate the spec at ``path`` (a file or a directory holding golive.yaml)."""
+    from golive.spec import SpecLoader
+
+    return SpecLoader(registry()).load(path)
+
+
+def load_environment(path: Path, env: str | None) -> tuple[Spec, str, Environment]:
+    """The spec and one of its environments (UsageError with a did-you-mean when unknown)."""
+    spec = load_spec(path)
+    name, environment = spec.environment(env)
+    return spec, name, environment

@@ -1,0 +1,77 @@
+"""golive's toolkit: the one API every family, built-in or plugin, writes check types against.
+
+* :mod:`golive.kit.check`: :class:`Check`, :class:`CheckContext`, :class:`Params`, :class:`CheckError`;
+* :mod:`golive.kit.outcomes`: :class:`Findings` → an :class:`Outcome`, :func:`no_data`, :func:`error`;
+* :mod:`golive.kit.processes`: :func:`run_process`, :class:`ManagedProcess`, :func:`free_port`,
+  :func:`find_tool`;
+* :mod:`golive.kit.prometheus`: :class:`PrometheusClient` and its typed errors;
+* :mod:`golive.kit.files`: :func:`atomic_write`, :class:`GeneratedFiles` (the ``init`` policy);
+* :mod:`golive.kit.environment`: :class:`Variables`, the one ``${VAR}`` resolver;
+* :mod:`golive.kit.guards`: traffic targets and the destructive-step policy;
+* :mod:`golive.kit.text`: redaction and bounded excerpts for anything shown in a report;
+* :mod:`golive.kit.family`: :class:`Family`, the declaration a family is loaded through.
+
+See CONTRIBUTING.md, "Writing a check type", for a worked example.
+"""
+
+from golive.kit.check import Check, CheckContext, CheckError, Params
+from golive.kit.environment import MissingVariableError, Variables
+from golive.kit.family import Command, Family
+from golive.kit.files import GeneratedFiles, atomic_write
+from golive.kit.guards import GuardError
+from golive.kit.outcomes import Findings, error, no_data
+from golive.kit.processes import (
+    CommandLine,
+    ManagedProcess,
+    ProcessResult,
+    ProcessStartError,
+    find_tool,
+    free_port,
+    http_probe,
+    run_process,
+    tcp_probe,
+)
+from golive.kit.prometheus import (
+    PrometheusClient,
+    PrometheusError,
+    PrometheusQueryError,
+    PrometheusUnreachable,
+)
+from golive.kit.text import excerpt, redact
+from golive.results import Evidence, Measurement, Outcome, Status
+
+__all__ = [
+    "Check",
+    "CheckContext",
+    "CheckError",
+    "Command",
+    "CommandLine",
+    "Evidence",
+    "Family",
+    "Findings",
+    "GeneratedFiles",
+    "GuardError",
+    "ManagedProcess",
+    "Measurement",
+    "MissingVariableError",
+    "Outcome",
+    "Params",
+    "ProcessResult",
+    "ProcessStartError",
+    "PrometheusClient",
+    "PrometheusError",
+    "PrometheusQueryError",
+    "PrometheusUnreachable",
+    "Status",
+    "Variables",
+    "atomic_write",
+    "error",
+    "excerpt",
+    "find_tool",
+    "free_port",
+    "http_probe",
+    "no_data",
+    "redact",
+    "run_process",
+    "tcp_probe",
+]
