@@ -10,6 +10,9 @@ import jsonschema
 from typer.testing import CliRunner
 
 from golive.cli import app
+from golive.kit.family import load_target
+from golive.security import FAMILY
+from golive.security import cli as security_cli
 from golive.security.base import Finding, Location, RunState, Severity, ToolRun
 from golive.security.findings import build_report
 from golive.security.render import dumps
@@ -17,9 +20,16 @@ from tests.security.conftest import SARIF_SCHEMA
 
 
 def _write(dir_: Path, tool: str, severity: Severity, key: str) -> Path:
-    finding = Finding(tool=tool, rule_id=f"{tool}-rule", severity=severity, title=f"{tool} says",
-                      location=Location(path="app.py", line=3), fingerprint=f"{tool}0000fp{key}",
-                      dedupe_key=key, advice="fix it")
+    finding = Finding(
+        tool=tool,
+        rule_id=f"{tool}-rule",
+        severity=severity,
+        title=f"{tool} says",
+        location=Location(path="app.py", line=3),
+        fingerprint=f"{tool}0000fp{key}",
+        dedupe_key=key,
+        advice="fix it",
+    )
     report = build_report([ToolRun(tool=tool, state=RunState.RAN, findings=(finding,))], [])
     dir_.mkdir(parents=True)
     (dir_ / "findings.json").write_text(dumps(report))
@@ -45,13 +55,47 @@ def test_sarif_and_accept(tmp_path: Path) -> None:
     jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text())).validate(doc)
     baseline = tmp_path / "baseline.json"
     until = (date.today() + timedelta(days=30)).isoformat()
-    result = CliRunner().invoke(app, ["security", "accept", "semgrep0000fpk", "--owner", "ann",
-                                      "--reason", "tracked in #12", "--expires", until,
-                                      "--baseline", str(baseline)])
+    result = CliRunner().invoke(
+        app,
+        [
+            "security",
+            "accept",
+            "semgrep0000fpk",
+            "--owner",
+            "ann",
+            "--reason",
+            "tracked in #12",
+            "--expires",
+            until,
+            "--baseline",
+            str(baseline),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(baseline.read_text())["accepted"][0]["owner"] == "ann"
     again = CliRunner().invoke(app, ["security", "report", str(path), "--format", "text"])
     assert again.exit_code == 1  # the report was made before the finding was accepted
-    bad = CliRunner().invoke(app, ["security", "accept", "x" * 12, "--owner", "a", "--reason", "r",
-                                   "--expires", "2001-01-01", "--baseline", str(baseline)])
+    bad = CliRunner().invoke(
+        app,
+        [
+            "security",
+            "accept",
+            "x" * 12,
+            "--owner",
+            "a",
+            "--reason",
+            "r",
+            "--expires",
+            "2001-01-01",
+            "--baseline",
+            str(baseline),
+        ],
+    )
     assert bad.exit_code == 2 and "past" in bad.output
+
+
+def test_family_declaration_points_at_the_security_app_and_checks() -> None:
+    assert load_target(FAMILY.commands["security"].target) is security_cli.app
+    for name, target in FAMILY.checks.items():
+        check = load_target(target)
+        assert getattr(check, "name", None) == name, target

@@ -7,7 +7,8 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from golive.security._iac import compose_findings, dockerfile_findings, kubernetes_findings
+from golive.security._iac_rules import compose_findings, dockerfile_findings
+from golive.security._k8s_rules import kubernetes_findings
 
 
 def rules(findings: list[Any]) -> set[str]:

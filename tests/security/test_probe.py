@@ -10,58 +10,80 @@ from typing import Any
 import httpx
 import pytest
 
-from golive.checks.base import CheckError
+from golive.kit.check import CheckError
 from golive.results import Status
-from golive.security._probe import alg_none, check_target, expired, jwt_parts, tampered
-from golive.security.base import SecurityError
+from golive.security._jwt import alg_none, expired, jwt_parts, tampered
 from golive.security.checks import ProbeCheck
 from golive.security.render import from_json
 from tests.fixtures.servers import Server, storefront
 from tests.security.conftest import make_ctx, run_check
 
 
-def test_non_http_targets_refused() -> None:
-    with pytest.raises(SecurityError):
-        check_target("file:///etc/passwd", [])
-
-
-@pytest.mark.parametrize("base_url", ["http://10.20.30.40:8000", "https://api.example.com"])
-def test_disallowed_target_refused_before_any_request(base_url: str, tmp_path: Path) -> None:
-    sent: list[httpx.Request] = []
-
-    def record(request: httpx.Request) -> httpx.Response:
-        sent.append(request)
-        return httpx.Response(200, json={})
-
-    async def go() -> None:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(record)) as client:
-            ctx = make_ctx(client, tmp_path, base_url=base_url)
-            await ProbeCheck().run(ProbeCheck.Params.model_validate({}), ctx)
-
-    with pytest.raises(CheckError, match="refusing to probe"):
-        asyncio.run(go())
-    assert sent == []
-
-
-def test_allow_hosts_permits_a_named_host(tmp_path: Path) -> None:
+def _probe_with(
+    tmp_path: Path, base_url: str, openapi: dict[str, Any], **ctx_kwargs: Any
+) -> tuple[list[str], Any]:
+    """Run headers+errors probes against an in-process answer; the URLs sent, and the outcome."""
     sent: list[str] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
-        sent.append(request.url.host)
+        sent.append(str(request.url))
         if request.url.path == "/openapi.json":
-            return httpx.Response(200, json={"openapi": "3.1.0", "paths": {}})
+            return httpx.Response(200, json=openapi)
         return httpx.Response(200, headers={"X-Content-Type-Options": "nosniff"})
 
     async def go() -> Any:
         async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
-            ctx = make_ctx(
-                client, tmp_path, base_url="https://staging.example.com", allow_hosts=["staging.example.com"]
-            )
+            ctx = make_ctx(client, tmp_path, base_url=base_url, **ctx_kwargs)
             params = ProbeCheck.Params.model_validate({"probes": ["headers", "errors"]})
             return await ProbeCheck().run(params, ctx)
 
-    outcome = asyncio.run(go())
-    assert sent and set(sent) == {"staging.example.com"}
+    try:
+        return sent, asyncio.run(go())
+    except CheckError as exc:
+        return sent, exc
+
+
+@pytest.mark.parametrize(
+    "base_url", ["http://10.20.30.40:8000", "https://api.example.com", "file:///etc/passwd"]
+)
+def test_disallowed_target_refused_before_any_request(base_url: str, tmp_path: Path) -> None:
+    sent, outcome = _probe_with(tmp_path, base_url, {"openapi": "3.1.0", "paths": {}})
+    assert isinstance(outcome, CheckError) and "refusing to send probe traffic" in str(outcome)
+    assert sent == []
+
+
+def test_allow_hosts_are_resolved(tmp_path: Path) -> None:
+    sent, outcome = _probe_with(
+        tmp_path,
+        "https://staging.example.com",
+        {"openapi": "3.1.0", "paths": {}},
+        allow_hosts=["${STAGING_HOST}"],
+        env={"STAGING_HOST": "staging.example.com"},
+    )
+    assert not isinstance(outcome, CheckError), outcome
+    assert sent and all(u.startswith("https://staging.example.com/") for u in sent)
+
+
+def test_guard_refuses_a_foreign_url_from_the_openapi_document(tmp_path: Path) -> None:
+    # An operation path that is an absolute URL elsewhere: refused mid-run, never sent.
+    doc = {
+        "openapi": "3.1.0",
+        "paths": {"https://evil.example.net/items": {"post": {"requestBody": {}}}},
+    }
+    sent, outcome = _probe_with(tmp_path, "http://127.0.0.1:9", doc)
+    assert isinstance(outcome, CheckError)
+    assert "refusing to send probe traffic to evil.example.net" in str(outcome) and "after" in str(outcome)
+    assert sent and not [u for u in sent if "evil" in u]
+
+
+def test_allow_hosts_permits_a_named_host(tmp_path: Path) -> None:
+    sent, outcome = _probe_with(
+        tmp_path,
+        "https://staging.example.com",
+        {"openapi": "3.1.0", "paths": {}},
+        allow_hosts=["staging.example.com"],
+    )
+    assert sent and {httpx.URL(u).host for u in sent} == {"staging.example.com"}
     assert "Content-Security-Policy is missing" in outcome.evidence.excerpt
 
 

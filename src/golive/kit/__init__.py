@@ -9,7 +9,8 @@
 * :mod:`golive.kit.environment`: :class:`Variables`, the one ``${VAR}`` resolver;
 * :mod:`golive.kit.guards`: traffic targets and the destructive-step policy;
 * :mod:`golive.kit.text`: redaction and bounded excerpts for anything shown in a report;
-* :mod:`golive.kit.family`: :class:`Family`, the declaration a family is loaded through.
+* :mod:`golive.kit.family`: :class:`Family`, the declaration a family is loaded through;
+* :mod:`golive.kit.model`: :class:`Frozen`, the base of every model golive loads.
 
 See CONTRIBUTING.md, "Writing a check type", for a worked example.
 """
@@ -19,6 +20,7 @@ from golive.kit.environment import MissingVariableError, Variables
 from golive.kit.family import Command, Family
 from golive.kit.files import GeneratedFiles, atomic_write
 from golive.kit.guards import GuardError
+from golive.kit.model import Frozen
 from golive.kit.outcomes import Findings, error, no_data
 from golive.kit.processes import (
     CommandLine,
@@ -49,6 +51,7 @@ __all__ = [
     "Evidence",
     "Family",
     "Findings",
+    "Frozen",
     "GeneratedFiles",
     "GuardError",
     "ManagedProcess",

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 import httpx
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from golive.errors import GoliveError
 from golive.kit import guards
 from golive.kit.environment import Variables
+from golive.kit.model import Frozen
 from golive.kit.processes import CommandLine, ManagedProcess, ProcessResult, run_process
 from golive.kit.prometheus import PrometheusClient
 from golive.results import CheckResult, Outcome
@@ -35,10 +36,8 @@ class CheckError(GoliveError):
     """
 
 
-class Params(BaseModel):
+class Params(Frozen):
     """Base of every check type's params model: frozen and strict about unknown fields."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from golive.checks.base import CheckContext
-from golive.security._tools import find_tool, missing, run_json
+from golive.kit.check import CheckContext
+from golive.kit.processes import find_tool
+from golive.security._tools import missing, run_json
 from golive.security.base import Finding, Location, RunState, Severity, ToolRun, fingerprint
 
 _ADVICE = (

@@ -1,17 +1,18 @@
-"""Finding and running the external scanners."""
+"""Running the external scanners: their JSON output, the skip reason when one is missing.
+
+Scanners are found with :func:`golive.kit.processes.find_tool` and run through
+:meth:`golive.kit.CheckContext.run` (own process group, killed on timeout).
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
-from golive._process import ProcessResult
-from golive.checks._common import excerpt
-from golive.checks.base import CheckContext, CheckError
+from golive.kit.check import CheckContext, CheckError
+from golive.kit.processes import ProcessResult
+from golive.kit.text import excerpt
 
 DEFAULT_EXCLUDES = (
     ".git",
@@ -27,14 +28,6 @@ DEFAULT_EXCLUDES = (
     "build",
 )
 """Directories no scanner looks into unless told otherwise."""
-
-
-def find_tool(name: str) -> str | None:
-    """The executable ``name``: next to the running interpreter first (golive's venv), then PATH."""
-    local = Path(sys.executable).parent / name
-    if local.exists() and os.access(local, os.X_OK):
-        return str(local)
-    return shutil.which(name)
 
 
 def missing(name: str) -> str:

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from golive.checks._common import redact
-from golive.checks.base import CheckContext
-from golive.security._tools import find_tool, missing, relative, run_json, source_line
+from golive.kit.check import CheckContext
+from golive.kit.processes import find_tool
+from golive.kit.text import redact
+from golive.security._tools import missing, relative, run_json, source_line
 from golive.security.base import Finding, Location, RunState, Severity, ToolRun, fingerprint
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from golive.errors import GoliveError
 
 if TYPE_CHECKING:
-    from golive.checks.base import CheckContext
+    from golive.kit.check import CheckContext
 
 
 class SecurityError(GoliveError):

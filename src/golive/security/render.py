@@ -1,7 +1,7 @@
 """Rendering a findings report: Markdown remediation plan, plain text, JSON.
 
 Renderers only format: findings were redacted when they were made, and every text field is
-passed through :func:`golive.checks._common.redact` once more on the way out.
+passed through :func:`golive.kit.text.redact` once more on the way out.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from golive._serialize import from_jsonable, to_jsonable
-from golive.checks._common import redact
+from golive.kit.text import redact
 from golive.security.base import Finding, RunState, Severity
 from golive.security.findings import FindingsReport
 

@@ -7,17 +7,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from golive.kit.model import Frozen
 from golive.kit.processes import CommandLine
 from golive.spec._duration import Duration
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ReviewGate(_Frozen):
+class ReviewGate(Frozen):
     """The latest review of the target environment must be GO and recent."""
 
     enabled: bool = True
@@ -29,7 +26,7 @@ class ReviewGate(_Frozen):
     )
 
 
-class AlertGate(_Frozen):
+class AlertGate(Frozen):
     """No alert of a blocking severity may be firing in Prometheus."""
 
     enabled: bool = True
@@ -40,14 +37,14 @@ class AlertGate(_Frozen):
     )
 
 
-class ArtifactGate(_Frozen):
+class ArtifactGate(Frozen):
     """A command that exits 0 when the version's artifact exists (``${VERSION}`` is set)."""
 
     command: CommandLine
     timeout: Duration = Field(default=60.0, gt=0)
 
 
-class Gates(_Frozen):
+class Gates(Frozen):
     """Pre-deploy gates; every enabled one must pass before anything changes."""
 
     review: ReviewGate = Field(default_factory=ReviewGate)
@@ -55,7 +52,7 @@ class Gates(_Frozen):
     artifact: ArtifactGate | None = None
 
 
-class LocalDriverConfig(_Frozen):
+class LocalDriverConfig(Frozen):
     """Processes on this machine behind a real nginx (weighted upstreams, reloads)."""
 
     type: Literal["local"]
@@ -73,7 +70,7 @@ class LocalDriverConfig(_Frozen):
     nginx: str = "/usr/sbin/nginx"
 
 
-class CommandDriverConfig(_Frozen):
+class CommandDriverConfig(Frozen):
     """Any deploy tool, as command lines (``${VERSION}`` and ``${PREVIOUS_VERSION}`` are set)."""
 
     type: Literal["command"]
@@ -86,7 +83,7 @@ class CommandDriverConfig(_Frozen):
     timeout: Duration = Field(default=600.0, gt=0)
 
 
-class KubernetesDriverConfig(_Frozen):
+class KubernetesDriverConfig(Frozen):
     """kubectl against a cluster: set image (or apply), rollout status, rollout undo."""
 
     type: Literal["kubernetes"]
@@ -111,7 +108,7 @@ BUILTIN_METRICS = ("success-rate", "latency-p95", "saturation")
 """Metric names with a built-in query (see docs/deploy.md)."""
 
 
-class Metric(_Frozen):
+class Metric(Frozen):
     """One analysed metric with absolute thresholds and an allowed regression vs. the baseline."""
 
     name: str = Field(min_length=1)
@@ -153,7 +150,7 @@ def _default_metrics() -> list[Metric]:
     return [Metric(name="success-rate", min=99.0), Metric(name="latency-p95", max=500.0)]
 
 
-class Probe(_Frozen):
+class Probe(Frozen):
     """Direct probes: HTTP requests golive sends itself (no Prometheus needed)."""
 
     path: str = "/healthz"
@@ -161,7 +158,7 @@ class Probe(_Frozen):
     timeout: Duration = Field(default=2.0, gt=0)
 
 
-class Analysis(_Frozen):
+class Analysis(Frozen):
     """Flagger/Argo-style analysis: ``count`` measurements ``interval`` apart."""
 
     provider: Literal["prometheus", "probe"] = "probe"
@@ -191,7 +188,7 @@ class Analysis(_Frozen):
         return self
 
 
-class Verify(_Frozen):
+class Verify(Frozen):
     """How a new version is judged: health, smoke checks, then analysis."""
 
     health_path: str | None = Field(default=None, description="Defaults to the environment's.")
@@ -202,7 +199,7 @@ class Verify(_Frozen):
     analysis: Analysis = Field(default_factory=Analysis)
 
 
-class Canary(_Frozen):
+class Canary(Frozen):
     """Traffic steps in percent; analysis runs at every step below 100."""
 
     steps: list[int] = Field(default_factory=lambda: [5, 25, 50, 100], min_length=1)
@@ -217,7 +214,7 @@ class Canary(_Frozen):
         return value if value[-1] == 100 else [*value, 100]
 
 
-class BlueGreen(_Frozen):
+class BlueGreen(Frozen):
     """After the switch, watch the new version for ``grace`` with blue kept for an instant switch-back."""
 
     grace: Duration = Field(default=60.0, ge=0)
@@ -228,7 +225,7 @@ class BlueGreen(_Frozen):
     )
 
 
-class DeployConfig(_Frozen):
+class DeployConfig(Frozen):
     """The ``deploy:`` section."""
 
     strategy: Literal["rolling", "canary", "blue-green"] = "rolling"

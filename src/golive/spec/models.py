@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from golive.errors import UsageError
+from golive.kit.model import Frozen
 from golive.kit.processes import CommandLine
 from golive.results import Tier
 from golive.spec._duration import Duration
@@ -33,12 +34,6 @@ KNOWN_AREAS = (
     "docs",
 )
 """The areas golive knows; the set is open, other names are accepted."""
-
-
-class Frozen(BaseModel):
-    """Base of every spec model: immutable and strict about unknown fields."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Service(Frozen):

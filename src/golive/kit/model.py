@@ -1,0 +1,11 @@
+"""The one base of every pydantic model golive loads: frozen and strict about unknown fields."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Frozen(BaseModel):
+    """Immutable after loading; an unknown field is an error (a typo is never ignored)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
