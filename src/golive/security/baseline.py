@@ -11,17 +11,16 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
+from golive.kit.model import Frozen
 from golive.security.base import SecurityError
 
 DEFAULT_BASELINE = ".golive/security-baseline.json"
 """Where checks look for the baseline, relative to the spec's directory."""
 
 
-class _Entry(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class _Entry(Frozen):
     fingerprint: str = Field(min_length=8)
     owner: str = Field(min_length=1)
     reason: str = Field(min_length=1)
@@ -30,9 +29,7 @@ class _Entry(BaseModel):
     location: str = ""
 
 
-class _File(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class _File(Frozen):
     version: int = Field(default=1, ge=1, le=1)
     accepted: list[_Entry] = Field(default_factory=list)
 
