@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -145,3 +146,15 @@ def test_detached_processes_outlive_golive_on_purpose(tmp_path: Path) -> None:
 def test_find_tool_prefers_the_interpreters_directory() -> None:
     assert find_tool("python3") is not None
     assert find_tool("no-such-tool-anywhere") is None
+
+
+def test_output_is_read_whole_however_long() -> None:
+    """A scanner's JSON of many megabytes is never cut to a tail (12 MiB spills to disk)."""
+    code = "import json, sys; json.dump([{'i': i, 'pad': 'x' * 100} for i in range(110_000)], sys.stdout)"
+    result = asyncio.run(run_process([sys.executable, "-c", code]))
+    data = json.loads(result.stdout)
+    assert (
+        len(result.stdout) > 12 * 1024 * 1024
+        and [d["i"] for d in data[:2]] == [0, 1]
+        and len(data) == 110_000
+    )

@@ -18,17 +18,20 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import httpx
 
 from golive.errors import GoliveError
 
-#: Output beyond this many bytes per stream is truncated (the tail is kept).
-MAX_OUTPUT = 256 * 1024
+#: Output up to this many bytes per stream stays in memory; beyond it, it spools to a
+#: temporary file. Either way it is read back whole: a verdict never rests on a capped tail.
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
 CommandLine = list[str] | str
 """An argv list, or a string run by ``/bin/sh -c``."""
@@ -70,10 +73,9 @@ def _preexec(detached: bool) -> Callable[[], None] | None:
     return None if detached or not sys.platform.startswith("linux") else _die_with_parent
 
 
-def _decode(data: bytes) -> str:
-    if len(data) > MAX_OUTPUT:
-        data = b"...[truncated]...\n" + data[-MAX_OUTPUT:]
-    return data.decode("utf-8", errors="replace")
+def _decode(spool: IO[bytes]) -> str:
+    spool.seek(0)
+    return spool.read().decode("utf-8", errors="replace")
 
 
 def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -158,15 +160,14 @@ async def run_process(
         start_new_session=True,
         preexec_fn=_preexec(False),
     )
-    out_buf, err_buf = bytearray(), bytearray()
+    out_buf = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+    err_buf = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
 
-    async def _pump(stream: asyncio.StreamReader | None, buf: bytearray) -> None:
+    async def _pump(stream: asyncio.StreamReader | None, buf: IO[bytes]) -> None:
         if stream is None:
             return
         while chunk := await stream.read(65536):
-            buf.extend(chunk)
-            if len(buf) > 2 * MAX_OUTPUT:
-                del buf[: len(buf) - MAX_OUTPUT]
+            buf.write(chunk)
 
     async def _feed() -> None:
         if proc.stdin is not None and stdin is not None:
@@ -190,14 +191,15 @@ async def run_process(
     else:
         # The leader is done; reap anything it left behind in its group.
         kill_group(proc.pid, signal.SIGKILL)
-    return ProcessResult(
-        argv=argv,
-        returncode=proc.returncode,
-        stdout=_decode(bytes(out_buf)),
-        stderr=_decode(bytes(err_buf)),
-        duration_s=time.monotonic() - start,
-        timed_out=timed_out,
-    )
+    with out_buf, err_buf:
+        return ProcessResult(
+            argv=argv,
+            returncode=proc.returncode,
+            stdout=_decode(out_buf),
+            stderr=_decode(err_buf),
+            duration_s=time.monotonic() - start,
+            timed_out=timed_out,
+        )
 
 
 def run_sync(
