@@ -31,10 +31,10 @@ import psycopg
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from golive.checks.base import CheckContext  # noqa: E402
 from golive.dr._drill import DrillConfig, run_drill  # noqa: E402
 from golive.dr._postgres import PgSnapshot  # noqa: E402
 from golive.dr._urls import parse_db_url  # noqa: E402
+from golive.kit.check import CheckContext  # noqa: E402
 from golive.spec.models import Environment, Objectives  # noqa: E402
 
 STOREFRONT = REPO / "examples" / "storefront"

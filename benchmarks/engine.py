@@ -26,9 +26,9 @@ from ruamel.yaml import YAML
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from golive._process import run_process  # noqa: E402
 from golive.checks.registry import CheckRegistry  # noqa: E402
 from golive.engine import ReviewOptions, Runner, default_jobs  # noqa: E402
+from golive.kit.processes import run_process  # noqa: E402
 from golive.results import Status  # noqa: E402
 from golive.spec import SpecLoader  # noqa: E402
 from tests.fixtures.httpserver import serve  # noqa: E402
