@@ -95,8 +95,13 @@ def main() -> None:
     rows: list[tuple[str, float, float, float]] = []
     db = f"sqlite:///{tmp / 'storefront.db'}"
     env = {**os.environ, "DATABASE_URL": db, "AUTO_MIGRATE": "true"}
-    subprocess.run([sys.executable, "-m", "storefront", "seed", "--products", "50"], cwd=STOREFRONT, env=env,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "storefront", "seed", "--products", "50"],
+        cwd=STOREFRONT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     with storefront(tmp, database_url=db, env={"RATE_LIMIT_ENABLED": "false", "LOG_LEVEL": "WARNING"}) as sf:
         path = "/products?limit=20"
         w = wrk(sf.url + path, args.duration, args.connections)

@@ -92,3 +92,17 @@ def test_rollback_without_history_says_how(tmp_path: Path, http_base: str) -> No
     result = runner.invoke(app, ["rollback", str(spec), "--env", "staging", "--to", "0.9.0"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "current").read_text().strip() == "0.9.0"
+
+
+def test_down_applies_to_the_local_driver_only(tmp_path: Path, http_base: str) -> None:
+    spec = _spec(tmp_path, http_base)
+    result = runner.invoke(app, ["deploy", str(spec), "--env", "staging", "--down"])
+    assert result.exit_code == 2 and "--down only applies to the local driver" in result.output
+    (tmp_path / "local").mkdir()
+    local = make_spec_dir(
+        tmp_path / "local",
+        {"driver": {"type": "local", "command": ["true"], "state_dir": str(tmp_path / "state")}},
+    )
+    result = runner.invoke(app, ["deploy", str(local), "--env", "staging", "--down"])
+    assert result.exit_code == 0, result.output
+    assert "stopped the local deployment of shop (staging)" in result.output

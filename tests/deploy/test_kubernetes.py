@@ -17,6 +17,7 @@ from golive.checks.registry import CheckRegistry
 from golive.deploy.base import DeployError, Release, Strategy
 from golive.deploy.config import KubernetesDriverConfig, load_deploy_config
 from golive.deploy.kubernetes import KubernetesDriver
+from golive.kit.environment import Variables
 from golive.spec import SpecLoader
 from tests.fixtures.deploy import STOREFRONT, fake_tool, logged_calls
 
@@ -39,7 +40,7 @@ def _driver(tmp: Path, script: str = "", **over: object) -> tuple[KubernetesDriv
             **over,
         }
     )
-    return KubernetesDriver(cfg, workdir=tmp, environ={}), log
+    return KubernetesDriver(cfg, workdir=tmp, variables=Variables(environ={})), log
 
 
 def test_deploy_applies_sets_the_image_and_waits_for_the_rollout(tmp_path: Path) -> None:

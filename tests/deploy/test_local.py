@@ -22,13 +22,14 @@ import httpx
 import pytest
 
 from golive.checks.registry import CheckRegistry
-from golive.deploy._nginx import alive
 from golive.deploy.base import DeployOutcome, Release, Strategy
 from golive.deploy.config import load_deploy_config
 from golive.deploy.deployer import Deployer
 from golive.deploy.local import LocalDriver
 from golive.engine import ReviewOptions, Runner
 from golive.history.store import open_store
+from golive.kit.environment import Variables
+from golive.kit.processes import group_alive
 from golive.results import Status
 from golive.spec import Spec, SpecLoader
 from tests.fixtures.deploy import (
@@ -59,7 +60,12 @@ class Stage:
     def driver(self) -> LocalDriver:
         cfg = load_deploy_config(self.spec)
         assert cfg.driver.type == "local"
-        return LocalDriver(cfg.driver, workdir=self.spec.root, environment=ENV, environ=python_env())  # type: ignore[arg-type]
+        return LocalDriver(
+            cfg.driver,  # type: ignore[arg-type]
+            workdir=self.spec.root,
+            environment=ENV,
+            variables=Variables.for_process(environ=python_env()),
+        )
 
     def deploy(self, release: Release, strategy: Strategy, **kw: Any) -> Any:
         with open_store(self.store_url, root=self.spec.root) as store:
@@ -322,7 +328,7 @@ def test_sigterm_during_a_canary_rolls_back(stage: Stage) -> None:
     assert "rolled-back" in text
     state = stage.state()
     assert state.stable == before and state.candidate is None
-    assert not alive(int(candidate["pid"])), "the canary process must be gone"
+    assert not group_alive(int(candidate["pid"])), "the canary and its children must be gone"
     with open_store(stage.store_url, root=stage.spec.root) as store:
         rec = store.deploys("shop", ENV)[0]
     assert (rec.version, rec.outcome, rec.actor) == ("4.0.0", "rolled-back", "ci")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import json
+import asyncio
+import logging
 import os
 import shutil
 import sqlite3
@@ -13,9 +14,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from golive.results import Review, Status
+from golive.dr._report import DrillReport, write_artifacts
+from golive.dr._timeline import StepRecord
+from golive.dr.checks import RestoreEstimateCheck
+from golive.kit.check import CheckContext, CheckError
+from golive.results import CheckResult, Evidence, Outcome, Review, Status, Tier
+from golive.spec.models import Environment, Objectives
 from tests.fixtures.dr import scratch_databases
 from tests.fixtures.review import crit
 
@@ -161,41 +168,102 @@ def test_migrations_drift_and_risky_operations(review: Run, tmp_path: Path) -> N
 # -- dr.restore_time_estimate -----------------------------------------------------------------
 
 
-def write_drill(tmp_path: Path, **data: Any) -> None:
-    folder = tmp_path / "artifacts" / "dr.drill"
-    folder.mkdir(parents=True)
-    base = {
-        "started_at": "2026-01-01T00:00:00+00:00",
-        "problems": [],
-        "restore_bytes_per_s": 50e6,
-        "database_bytes": 2e9,
-        "overhead_s": 20.0,
-    }
-    (folder / "drill.json").write_text(json.dumps({**base, **data}))
+def drill_result(
+    tmp_path: Path, *, database_bytes: int, restore_s: float, rto_s: float, check_type: str = "dr.drill"
+) -> CheckResult:
+    """The result of a passed drill, with the drill.json it wrote (through the drill's own writer)."""
+    report = DrillReport(
+        drill_id="d1",
+        kind="postgresql",
+        started_at="2026-01-01T00:00:00+00:00",
+        steps=(StepRecord(name="restore", started_s=5.0, duration_s=restore_s, ok=True),),
+        problems=(),
+        notes=(),
+        rto_s=rto_s,
+        rpo_s=0.5,
+        rto_target_s=None,
+        rpo_target_s=None,
+        backup_bytes=database_bytes // 4,
+        database_bytes=database_bytes,
+        restore_s=restore_s,
+        verify_s=1.0,
+        tables=9,
+        rows=1000,
+        markers_written=10,
+        newest_marker_before_loss=10,
+        newest_marker_restored=8,
+        revision="0001",
+    )
+    artifacts = write_artifacts(report, tmp_path / "artifacts" / "dr.drill")
+    return CheckResult(
+        criterion_id="dr.drill",
+        title="Recovery drill",
+        area="dr",
+        tier=Tier.MUST,
+        check_type=check_type,
+        status=Status.PASS,
+        summary="restored",
+        evidence=Evidence(artifacts=artifacts),
+    )
 
 
-def test_restore_time_estimate(review: Run, tmp_path: Path) -> None:
-    write_drill(tmp_path)
+def estimate(tmp_path: Path, check: dict[str, Any], *needed: CheckResult) -> Outcome:
+    """Run dr.restore_time_estimate with the results of the criteria it needs (RTO objective 1h)."""
+    params = RestoreEstimateCheck.Params.model_validate({k: v for k, v in check.items() if k != "type"})
+
+    async def main() -> Outcome:
+        async with httpx.AsyncClient() as client:
+            ctx = CheckContext(
+                criterion_id="dr.rto_estimate",
+                environment_name="local",
+                environment=Environment(base_url="http://127.0.0.1:9"),
+                objectives=Objectives(rto=3600.0),
+                workdir=tmp_path,
+                artifacts_dir=tmp_path / "artifacts" / "dr.rto_estimate",
+                http=client,
+                logger=logging.getLogger("golive.test"),
+                timeout=60.0,
+                needed={r.criterion_id: r for r in needed},
+            )
+            return await RestoreEstimateCheck().run(params, ctx)
+
+    return asyncio.run(main())
+
+
+def test_restore_time_estimate(tmp_path: Path) -> None:
+    # 2 GB restored in 40 s (50 MB/s); RTO 60 s, so 20 s of it were not the restore.
+    drill = drill_result(tmp_path, database_bytes=2_000_000_000, restore_s=40.0, rto_s=60.0)
     check = {"type": "dr.restore_time_estimate", "drill": "dr.drill", "production_size": "100GB"}
-    res = one(review, check, objectives={"rto": "1h"}).results[0]
+    res = estimate(tmp_path, check, drill)
     # 100 GB at 50 MB/s = 2000 s, plus 20 s measured around the restore.
     assert res.status is Status.PASS, res.summary
     assert res.summary.startswith("estimated production RTO 2020s = overhead 20.0s + 100.00 GB (configured)")
     assert "within the RTO objective 3600s" in res.summary
+    assert "from drill dr.drill (2026-01-01T00:00:00+00:00, " in res.summary
 
-    res = one(review, {**check, "safety_factor": 2}, objectives={"rto": "1h"}).results[0]
+    res = estimate(tmp_path, {**check, "safety_factor": 2}, drill)
     assert res.status is Status.FAIL and "exceeds the RTO objective 3600s" in res.summary
 
-    res = one(review, {**check, "drill": "dr.other"}, objectives={"rto": "1h"}).results[0]
-    assert res.status is Status.NO_DATA and "run criterion dr.other first" in res.summary
+    # The drill's numbers come only from a criterion the estimate needs, and only from a drill.
+    with pytest.raises(CheckError, match="reads the result of 'dr.other': add it to `needs`"):
+        estimate(tmp_path, {**check, "drill": "dr.other"}, drill)
+    other = drill_result(tmp_path / "x", database_bytes=1, restore_s=1.0, rto_s=2.0, check_type="dr.backup")
+    with pytest.raises(CheckError, match="criterion dr.drill is a dr.backup check"):
+        estimate(tmp_path, check, other)
 
     # A drill of a few megabytes measures start-up time, not restore speed.
-    shutil.rmtree(tmp_path / "artifacts")
-    write_drill(tmp_path, database_bytes=3e6, restore_bytes_per_s=2e6)
-    res = one(review, check, objectives={"rto": "1h"}).results[0]
+    small = drill_result(tmp_path / "small", database_bytes=3_000_000, restore_s=1.5, rto_s=21.5)
+    res = estimate(tmp_path, check, small)
     assert res.status is Status.NO_DATA and "restored only 3.0 MB (min 50MB)" in res.summary
-    res = one(review, {**check, "restore_throughput": "100MB"}, objectives={"rto": "1h"}).results[0]
+    res = estimate(tmp_path, {**check, "restore_throughput": "100MB"}, small)
     assert res.status is Status.PASS and res.summary.startswith("estimated production RTO 1020s")
+
+
+def test_restore_time_estimate_without_needs_is_an_error(review: Run) -> None:
+    check = {"type": "dr.restore_time_estimate", "drill": "dr.drill", "production_size": "1GB"}
+    res = one(review, check, objectives={"rto": "1h"}).results[0]
+    assert res.status is Status.ERROR
+    assert res.summary == "c reads the result of 'dr.drill': add it to `needs`"
 
 
 @pytest.mark.postgres

@@ -54,6 +54,17 @@ def test_init_dr_writes_the_drill_commands(tmp_path: Path) -> None:
     again = runner.invoke(app, ["init", "dr", str(tmp_path)])
     assert again.exit_code == 0 and "up to date" in again.output
 
+    # The spec changed and nobody edited the runbook golive wrote: regenerated without --force.
+    write_spec(
+        tmp_path,
+        [crit("dr.backup", BACKUP, area="dr"), crit("dr.drill", DRILL, area="dr")],
+        objectives={"rto": "30m", "rpo": "5m"},
+        service={"name": "shop", "owner": "shop-team"},
+    )
+    changed = runner.invoke(app, ["init", "dr", str(tmp_path)])
+    assert changed.exit_code == 0 and "wrote" in changed.output, changed.output
+    assert "Target: **30m**" in (tmp_path / "docs" / "DR_RUNBOOK.md").read_text()
+
 
 def test_init_dr_keeps_an_edited_runbook(tmp_path: Path, snapshot: SnapshotAssertion) -> None:
     spec(tmp_path)

@@ -9,9 +9,9 @@ from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
-from golive.checks.base import Params
 from golive.checks.registry import CheckRegistry
 from golive.engine import CheckFinished, CheckStarted, ReviewFinished, ReviewStarted
+from golive.kit.check import Params
 from golive.results import Decision, Outcome, Review, Status
 from tests.fixtures.review import crit
 

@@ -201,9 +201,7 @@ def test_diff_with_fewer_than_two_complete_reviews(
     assert one.current is not None and one.previous is None and one.changes == ()
 
 
-def test_save_review_is_atomic(
-    store: SqlStore, make_result: MakeResult, make_review: MakeReview
-) -> None:
+def test_save_review_is_atomic(store: SqlStore, make_result: MakeResult, make_review: MakeReview) -> None:
     broken = replace(make_result("b"), title=None)
     with pytest.raises(HistoryError, match="cannot save the review"):
         store.save_review(make_review([make_result("a"), broken]))
@@ -213,9 +211,7 @@ def test_save_review_is_atomic(
     assert [s.id for s in store.reviews()] == [good_id]
 
 
-def test_signoffs_and_deploys(
-    store: SqlStore, make_result: MakeResult, make_review: MakeReview
-) -> None:
+def test_signoffs_and_deploys(store: SqlStore, make_result: MakeResult, make_review: MakeReview) -> None:
     assert store.signoffs("checkout", "prod") == []
     assert store.deploys("checkout") == []
     review_id = store.save_review(make_review([make_result("a")], environment="prod"))

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from golive.checks.base import CheckContext
+from golive.kit.check import CheckContext
 from golive.results import Outcome
 from golive.spec.models import Environment, Objectives
 from tests.fixtures.load import limited_server

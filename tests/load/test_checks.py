@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from golive.checks.base import CheckError
+from golive.kit.check import CheckError
+from golive.load import FAMILY
 from golive.load.checks import (
-    CHECK_TYPES,
     LoadCapacityCheck,
     LoadSoakCheck,
     LoadStressCheck,
@@ -25,9 +25,12 @@ from tests.load.conftest import RunCheck, measurement
 def test_check_types_are_registered() -> None:
     from golive.checks.registry import CheckRegistry
 
-    names = {name for name, _ in CheckRegistry.default().items()}
-    assert {c.name for c in CHECK_TYPES} <= names
-    assert {"load.test", "load.capacity", "load.soak", "load.stress", "db.queries"} <= names
+    registry = CheckRegistry.default()
+    names = {name for name, _ in registry.items()}
+    assert {"load.test", "load.capacity", "load.soak", "load.stress", "db.queries"} == set(FAMILY.checks)
+    assert set(FAMILY.checks) <= names
+    # Each declared target is the class that runs under that name.
+    assert all(registry.get(name).name == name for name in FAMILY.checks)
 
 
 def test_load_test_passes_and_measures_percentiles(

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from golive.checks.base import CheckContext
+from golive.kit.check import CheckContext
 from golive.monitoring import _stack
 from golive.monitoring._generate import Settings, generate
 from golive.monitoring._inventory import parse_exposition
@@ -224,15 +224,18 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         traffic = threading.Thread(target=_traffic, args=(app.url, stop), daemon=True)
         traffic.start()
         try:
-            with _readiness_server(readiness_port, report), local_stack(
-                monitoring, tmp / "stack", targets={"faulty": [target]}, webhook_port=webhook_port
-            ) as stack:
+            with (
+                _readiness_server(readiness_port, report),
+                local_stack(
+                    monitoring, tmp / "stack", targets={"faulty": [target]}, webhook_port=webhook_port
+                ) as stack,
+            ):
                 prom = stack.prometheus.url
                 wait_until(
-                    lambda: _has_series(
-                        prom, 'job:slo_errors_per_request:ratio_rate5m{job="faulty"} >= 0'
-                    )
-                    and _has_series(prom, "golive_readiness_percent"),
+                    lambda: (
+                        _has_series(prom, 'job:slo_errors_per_request:ratio_rate5m{job="faulty"} >= 0')
+                        and _has_series(prom, "golive_readiness_percent")
+                    ),
                     30,
                     "the first SLO recording and readiness scrape",
                 )

@@ -85,9 +85,7 @@ def test_default_route_to_black_hole_fails(tmp_path: Path) -> None:
     out = run_check(AlertmanagerRoutesCheck, {"config": "am.yml"}, workdir=tmp_path)
     assert out.status is Status.FAIL
     assert "P1 alerts (severity=warning) route to black-hole receiver 'blackhole'" in out.summary
-    assert "the default route (unmatched alerts) sends to black-hole receiver" in (
-        out.evidence.excerpt
-    )
+    assert "the default route (unmatched alerts) sends to black-hole receiver" in (out.evidence.excerpt)
     allowed = run_check(
         AlertmanagerRoutesCheck,
         {"config": "am.yml", "severity_values": {"P0": "critical"}, "allow_silent": ["blackhole"]},

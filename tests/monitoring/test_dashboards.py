@@ -26,9 +26,7 @@ def boards(tmp_path: Path) -> Path:
 
 
 def static(files: list[str], workdir: Path) -> object:
-    return run_check(
-        GrafanaDashboardsCheck, {"files": files, "require_data": False}, workdir=workdir
-    )
+    return run_check(GrafanaDashboardsCheck, {"files": files, "require_data": False}, workdir=workdir)
 
 
 def test_five_generated_dashboards_parse(boards: Path) -> None:
@@ -89,8 +87,7 @@ def test_invalid_json_fails(tmp_path: Path) -> None:
 def test_substitution_of_grafana_variables() -> None:
     board = dash.load_dashboard(FIXTURES / "node-exporter-full.json")
     expr = (
-        'rate(node_cpu_seconds_total{instance="$node",job="$job",device=~"$diskdevices"}'
-        "[$__rate_interval])"
+        'rate(node_cpu_seconds_total{instance="$node",job="$job",device=~"$diskdevices"}[$__rate_interval])'
     )
     assert dash.substitute(expr, board, {}) == (
         'rate(node_cpu_seconds_total{instance=~".+",job=~".+",'

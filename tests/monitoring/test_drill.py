@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from golive.monitoring._drill import AlertDrillCheck, remove_always
+from golive.monitoring._drill import AlertDrillCheck
+from golive.monitoring._fault import remove_always
 from golive.results import Status
 from tests.fixtures.monitoring_stack import fault_state
 from tests.monitoring.conftest import Live, make_ctx, needs_prometheus, run_check, wait_until
@@ -70,16 +71,22 @@ def test_drill_of_generated_slo_burn_alert(live: Live, tmp_path: Path) -> None:
     """The SRE-workbook fast-burn page fires within seconds of a total outage."""
     # First drill of the session: the 5m/1h windows hold no errors yet (later drills would
     # keep this alert firing for minutes).
-    out = run(live, tmp_path, drill(live, "FaultyErrorBudgetFastBurn", detect_within="30s",
-                                    notify_within="30s", resolve_within=0))
+    out = run(
+        live,
+        tmp_path,
+        drill(live, "FaultyErrorBudgetFastBurn", detect_within="30s", notify_within="30s", resolve_within=0),
+    )
     assert out.status is Status.PASS, f"{out.summary}\n{out.evidence.excerpt}"
     assert fault_state(live.app.url) == 0.0
 
 
 def test_drill_detects_notifies_and_resolves(live: Live, tmp_path: Path) -> None:
     quiet(live, "FaultyErrorsNow")
-    out = run(live, tmp_path, drill(live, "FaultyErrorsNow", detect_within="20s",
-                                    notify_within="30s", resolve_within="30s"))
+    out = run(
+        live,
+        tmp_path,
+        drill(live, "FaultyErrorsNow", detect_within="20s", notify_within="30s", resolve_within="30s"),
+    )
     assert out.status is Status.PASS, f"{out.summary}\n{out.evidence.excerpt}"
     values = {m.name: m.value for m in out.measurements}
     assert 0 < values["time_to_detect"] <= 20
@@ -92,8 +99,11 @@ def test_drill_detects_notifies_and_resolves(live: Live, tmp_path: Path) -> None
 
 
 def test_alert_that_never_fires_fails_and_removes_fault(live: Live, tmp_path: Path) -> None:
-    out = run(live, tmp_path, drill(live, "FaultyNeverFires", detect_within="3s",
-                                    notify_within="3s", resolve_within=0))
+    out = run(
+        live,
+        tmp_path,
+        drill(live, "FaultyNeverFires", detect_within="3s", notify_within="3s", resolve_within=0),
+    )
     assert out.status is Status.FAIL
     assert out.summary.startswith("alert FaultyNeverFires never fired in Prometheus within 3s")
     assert "no notification for FaultyNeverFires reached the webhook" in out.summary
@@ -158,3 +168,19 @@ def test_remove_always_survives_repeated_cancellation() -> None:
 
     asyncio.run(go())
     assert done == ["removed"]
+
+
+def test_drill_refuses_a_target_outside_loopback_before_any_fault(tmp_path: Path) -> None:
+    """The drill injects faults: like every active check it only targets loopback or allow_hosts."""
+    from golive.kit.check import CheckError
+
+    params = {
+        "alert": "HighErrorRate",
+        "fault": {
+            "inject": {"http": {"method": "POST", "path": "http://10.1.2.3:8000/admin/faults"}},
+            "remove": {"http": {"method": "DELETE", "path": "/admin/faults"}},
+        },
+        "webhook": "127.0.0.1:9",
+    }
+    with pytest.raises(CheckError, match="refusing to send drill traffic and fault injection to 10.1.2.3:8000"):
+        run_check(AlertDrillCheck, params, workdir=tmp_path, prometheus_url="http://127.0.0.1:9")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,7 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from golive.cli import app
-from golive.monitoring import _files
+from golive.kit.files import MANIFEST, Action, GeneratedFiles
+from golive.monitoring.cli import GENERATOR
 from tests.monitoring.conftest import FIXTURES
 
 SPEC = """
@@ -65,7 +67,7 @@ def test_writes_all_files_from_spec_and_metrics(spec_dir: Path) -> None:
     rules = (out / "rules" / "shop.rules.yml").read_text()
     assert "(14.4 * 0.005)" in rules  # 99.5% availability -> budget 0.005
     assert "> 0.25" in rules and "> 0.9" in rules  # p95 and p99 objectives in seconds
-    assert "job:slo_errors_per_request:ratio_rate5m{job=\"shop\"} > 0.02" in rules
+    assert 'job:slo_errors_per_request:ratio_rate5m{job="shop"} > 0.02' in rules
     assert "storefront_outbox_lag_seconds" in rules  # lag alert where the metric exists
 
 
@@ -102,17 +104,29 @@ def test_rerun_keeps_user_changes_and_shows_diff(spec_dir: Path) -> None:
 
 
 def test_unchanged_generated_file_is_updated(tmp_path: Path) -> None:
-    first = _files.plan(tmp_path, {"a.txt": "one\n"})
-    _files.apply(tmp_path, first)
-    second = _files.plan(tmp_path, {"a.txt": "two\n"})
-    assert [p.action for p in second] == [_files.Action.UPDATE]
-    _files.apply(tmp_path, second)
+    files = GeneratedFiles(root=tmp_path, generator=GENERATOR)
+    first = files.plan({"a.txt": "one\n"})
+    files.apply(first)
+    second = files.plan({"a.txt": "two\n"})
+    assert [p.action for p in second] == [Action.UPDATE]
+    files.apply(second)
     assert (tmp_path / "a.txt").read_text() == "two\n"
     (tmp_path / "a.txt").write_text("mine\n")
-    third = _files.plan(tmp_path, {"a.txt": "three\n"})
-    assert [p.action for p in third] == [_files.Action.CONFLICT]
-    assert _files.apply(tmp_path, third) == []
+    third = files.plan({"a.txt": "three\n"})
+    assert [p.action for p in third] == [Action.CONFLICT]
+    assert files.apply(third) == []
     assert (tmp_path / "a.txt").read_text() == "mine\n"
+
+
+def test_manifest_records_what_init_wrote(spec_dir: Path) -> None:
+    """The same manifest as before the toolkit: its name, generator and one digest per file."""
+    init(spec_dir, "--no-verify")
+    out = spec_dir / "monitoring"
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert MANIFEST == ".golive-init.json"
+    assert manifest["generator"] == "golive init monitoring"
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() and p.name != MANIFEST)
+    assert sorted(manifest["files"]) == written
 
 
 def test_unreachable_metrics_is_a_clear_error(spec_dir: Path) -> None:
@@ -122,3 +136,19 @@ def test_unreachable_metrics_is_a_clear_error(spec_dir: Path) -> None:
     assert result.exit_code == 3
     assert "cannot read http://127.0.0.1:9/metrics" in result.output
     assert "--metrics-file" in result.output
+
+
+def test_spec_var_referencing_a_process_variable_resolves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """init resolves `${VAR}` like a review does: a spec var may reference a process variable."""
+    (tmp_path / "golive.yaml").write_text(
+        SPEC.replace(
+            "base_url: http://127.0.0.1:${SHOP_PORT:-8100}",
+            'base_url: http://127.0.0.1:${SHOP_PORT}\n    vars: {SHOP_PORT: "${REAL_SHOP_PORT}"}',
+        )
+    )
+    monkeypatch.setenv("REAL_SHOP_PORT", "8300")
+    result = init(tmp_path, "--no-verify")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert "- 127.0.0.1:8300" in (tmp_path / "monitoring" / "prometheus.yml").read_text()

@@ -42,7 +42,7 @@ def test_missing_target_job_fails(live: Live, tmp_path: Path) -> None:
 
 
 def test_targets_need_prometheus_url(tmp_path: Path) -> None:
-    from golive.checks.base import CheckError
+    from golive.kit.check import CheckError
 
     with pytest.raises(CheckError, match="needs the environment's prometheus_url"):
         run_check(PrometheusTargetsCheck, {"jobs": ["x"]}, workdir=tmp_path)

@@ -21,8 +21,7 @@ def generated(tmp_path: Path) -> Path:
     """storefront-like monitoring files generated from a recorded /metrics."""
     inventory = parse_exposition((FIXTURES / "storefront-metrics.txt").read_text())
     files = generate(
-        Settings(service="storefront", target="127.0.0.1:8765", latency_p95_ms=300,
-                 latency_p99_ms=800),
+        Settings(service="storefront", target="127.0.0.1:8765", latency_p95_ms=300, latency_p99_ms=800),
         inventory,
     ).files
     return write_files(tmp_path / "monitoring", dict(files))
@@ -59,9 +58,7 @@ def test_p0_alert_without_unit_test_fails(generated: Path) -> None:
     tests.write_text(tests.read_text().replace("alertname: StorefrontDown", "alertname: Other"))
     out = run_check(PrometheusRulesCheck, params(), workdir=generated.parent)
     assert out.status is Status.FAIL
-    assert "storefront.alerts/StorefrontDown (severity critical) has no promtool unit test" in (
-        out.summary
-    )
+    assert "storefront.alerts/StorefrontDown (severity critical) has no promtool unit test" in (out.summary)
 
 
 def test_failing_unit_test_fails(generated: Path) -> None:
@@ -75,13 +72,9 @@ def test_failing_unit_test_fails(generated: Path) -> None:
 def test_runbook_anchor_must_exist(generated: Path) -> None:
     runbook = generated / "runbook.md"
     runbook.write_text(runbook.read_text().replace("## StorefrontInstanceDown", "## Instance"))
-    out = run_check(
-        PrometheusRulesCheck, params(tests=[], require_tests=[]), workdir=generated.parent
-    )
+    out = run_check(PrometheusRulesCheck, params(tests=[], require_tests=[]), workdir=generated.parent)
     assert out.status is Status.FAIL
-    assert "runbook_url #storefrontinstancedown is not a heading in monitoring/runbook.md" in (
-        out.summary
-    )
+    assert "runbook_url #storefrontinstancedown is not a heading in monitoring/runbook.md" in (out.summary)
 
 
 def test_missing_severity_and_summary_fail(generated: Path) -> None:
@@ -90,9 +83,7 @@ def test_missing_severity_and_summary_fail(generated: Path) -> None:
     text = text.replace("severity: info", "severity: sev9", 1)
     text = text.replace("summary: A storefront instance", "note: A storefront instance", 1)
     rules.write_text(text)
-    out = run_check(
-        PrometheusRulesCheck, params(tests=[], require_tests=[]), workdir=generated.parent
-    )
+    out = run_check(PrometheusRulesCheck, params(tests=[], require_tests=[]), workdir=generated.parent)
     assert out.status is Status.FAIL
     assert "unknown severity 'sev9'" in out.evidence.excerpt
     assert "StorefrontInstanceDown has no summary annotation" in out.evidence.excerpt
@@ -127,7 +118,6 @@ def test_kube_prometheus_style_rules_without_tests_name_the_critical_alerts(
         workdir=tmp_path,
     )
     assert out.status is Status.FAIL
-    for name in ("NodeFilesystemAlmostOutOfSpace", "AlertmanagerFailedReload",
-                 "AlertmanagerClusterDown"):
+    for name in ("NodeFilesystemAlmostOutOfSpace", "AlertmanagerFailedReload", "AlertmanagerClusterDown"):
         assert name in out.evidence.excerpt
     assert "TargetDown" not in out.evidence.excerpt  # warning: no test required

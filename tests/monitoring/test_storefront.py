@@ -100,10 +100,17 @@ def _storefront_with_admin(tmp: Path) -> Iterator[str]:
     }
     subprocess.run(
         [sys.executable, "-m", "storefront", "seed", "--products", "5"],
-        cwd=STOREFRONT, env=env, check=True, capture_output=True, timeout=120,
+        cwd=STOREFRONT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
-    extra = {"FAULT_INJECTION_ENABLED": "true", "ADMIN_EMAIL": "admin@example.com",
-             "ADMIN_PASSWORD": ADMIN_PASSWORD}
+    extra = {
+        "FAULT_INJECTION_ENABLED": "true",
+        "ADMIN_EMAIL": "admin@example.com",
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+    }
     with storefront(tmp, env=extra, database_url=db) as server:
         yield server.url
 
@@ -127,26 +134,33 @@ def test_live_storefront_targets_dashboards_and_drill(tmp_path: Path) -> None:
         traffic.start()
         try:
             with local_stack(
-                MONITORING, tmp_path / "stack", targets={"storefront": [target]},
+                MONITORING,
+                tmp_path / "stack",
+                targets={"storefront": [target]},
                 webhook_port=webhook_port,
             ) as stack:
                 prom = stack.prometheus.url
 
                 def recorded() -> bool:
-                    r = httpx.get(f"{prom}/api/v1/query", params={
-                        "query": 'job:slo_errors_per_request:ratio_rate5m{job="storefront"} >= 0'})
+                    r = httpx.get(
+                        f"{prom}/api/v1/query",
+                        params={"query": 'job:slo_errors_per_request:ratio_rate5m{job="storefront"} >= 0'},
+                    )
                     return bool(r.json()["data"]["result"])
 
                 wait_until(recorded, 30, "storefront's first SLO recording")
                 targets = run_check(
-                    PrometheusTargetsCheck, {"jobs": ["storefront", "prometheus", "alertmanager"]},
-                    workdir=STOREFRONT, prometheus_url=prom,
+                    PrometheusTargetsCheck,
+                    {"jobs": ["storefront", "prometheus", "alertmanager"]},
+                    workdir=STOREFRONT,
+                    prometheus_url=prom,
                 )
                 assert targets.status is Status.PASS, targets.summary
                 boards = run_check(
                     GrafanaDashboardsCheck,
                     {"files": ["monitoring/dashboards/storefront-[rsub]*.json"]},
-                    workdir=STOREFRONT, prometheus_url=prom,
+                    workdir=STOREFRONT,
+                    prometheus_url=prom,
                 )
                 assert boards.status is Status.PASS, boards.evidence.excerpt
                 drill = run_check(
@@ -155,17 +169,27 @@ def test_live_storefront_targets_dashboards_and_drill(tmp_path: Path) -> None:
                         "alert": "StorefrontErrorBudgetFastBurn",
                         "fault": {
                             "description": "admin fault switch: every request answers 500",
-                            "inject": {"http": {
-                                "method": "POST", "path": "/admin/faults",
-                                "json": {"error_rate": 1.0},
-                                "login": {"path": "/auth/login", "json": {
-                                    "email": "${ADMIN_EMAIL}", "password": "${ADMIN_PASSWORD}"}},
-                            }},
-                            "remove": {"http": {
-                                "method": "DELETE", "path": "/admin/faults",
-                                "login": {"path": "/auth/login", "json": {
-                                    "email": "${ADMIN_EMAIL}", "password": "${ADMIN_PASSWORD}"}},
-                            }},
+                            "inject": {
+                                "http": {
+                                    "method": "POST",
+                                    "path": "/admin/faults",
+                                    "json": {"error_rate": 1.0},
+                                    "login": {
+                                        "path": "/auth/login",
+                                        "json": {"email": "${ADMIN_EMAIL}", "password": "${ADMIN_PASSWORD}"},
+                                    },
+                                }
+                            },
+                            "remove": {
+                                "http": {
+                                    "method": "DELETE",
+                                    "path": "/admin/faults",
+                                    "login": {
+                                        "path": "/auth/login",
+                                        "json": {"email": "${ADMIN_EMAIL}", "password": "${ADMIN_PASSWORD}"},
+                                    },
+                                }
+                            },
                         },
                         "traffic": {"path": "/products", "rps": 20},
                         "webhook": f"127.0.0.1:{webhook_port}",
@@ -173,17 +197,20 @@ def test_live_storefront_targets_dashboards_and_drill(tmp_path: Path) -> None:
                         "notify_within": "45s",
                         "resolve_within": 0,
                     },
-                    workdir=STOREFRONT, base_url=url, prometheus_url=prom,
-                    env_vars={"ADMIN_EMAIL": "admin@example.com",
-                              "ADMIN_PASSWORD": ADMIN_PASSWORD},
+                    workdir=STOREFRONT,
+                    base_url=url,
+                    prometheus_url=prom,
+                    env_vars={"ADMIN_EMAIL": "admin@example.com", "ADMIN_PASSWORD": ADMIN_PASSWORD},
                 )
                 assert drill.status is Status.PASS, f"{drill.summary}\n{drill.evidence.excerpt}"
                 print(drill.summary)
                 assert "notified via 'page'" in drill.summary
-                login = httpx.post(url + "/auth/login", json={
-                    "email": "admin@example.com", "password": ADMIN_PASSWORD}).json()
-                faults = httpx.get(url + "/admin/faults", headers={
-                    "Authorization": f"Bearer {login['access_token']}"}).json()
+                login = httpx.post(
+                    url + "/auth/login", json={"email": "admin@example.com", "password": ADMIN_PASSWORD}
+                ).json()
+                faults = httpx.get(
+                    url + "/admin/faults", headers={"Authorization": f"Bearer {login['access_token']}"}
+                ).json()
                 assert faults["error_rate"] == 0.0
         finally:
             stop.set()

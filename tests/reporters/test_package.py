@@ -42,16 +42,36 @@ def _history(store: SqlStore, *, latest_go: bool = False) -> int:
     old = store.save_review(make_review(True, started=STARTED - timedelta(days=2)))
     store.save_review(make_review(False, started=STARTED - timedelta(days=1), partial=True))
     latest = store.save_review(make_review(latest_go))
-    store.add_signoff(service="demo", environment="staging", name="Carol", role="Product owner",
-                      decision="GO", review_id=old, created_at=STARTED - timedelta(days=2))
-    store.add_signoff(service="demo", environment="staging", name="Alice",
-                      role="Engineering lead", decision="GO", review_id=latest,
-                      override_reason="Load fix ships behind a feature flag; DR drill on Monday",
-                      comment="accepting the risk for the launch date",
-                      created_at=STARTED + timedelta(minutes=10))
-    store.add_signoff(service="demo", environment="staging", name="Bob", role="Operations",
-                      decision="NO-GO", review_id=latest, comment="restore <b>must</b> work",
-                      created_at=STARTED + timedelta(minutes=20))
+    store.add_signoff(
+        service="demo",
+        environment="staging",
+        name="Carol",
+        role="Product owner",
+        decision="GO",
+        review_id=old,
+        created_at=STARTED - timedelta(days=2),
+    )
+    store.add_signoff(
+        service="demo",
+        environment="staging",
+        name="Alice",
+        role="Engineering lead",
+        decision="GO",
+        review_id=latest,
+        override_reason="Load fix ships behind a feature flag; DR drill on Monday",
+        comment="accepting the risk for the launch date",
+        created_at=STARTED + timedelta(minutes=10),
+    )
+    store.add_signoff(
+        service="demo",
+        environment="staging",
+        name="Bob",
+        role="Operations",
+        decision="NO-GO",
+        review_id=latest,
+        comment="restore <b>must</b> work",
+        created_at=STARTED + timedelta(minutes=20),
+    )
     return latest
 
 
@@ -85,9 +105,7 @@ def test_risks_are_grouped_with_likelihood_impact_and_owner(store: SqlStore) -> 
     assert high["performance.load"].description.startswith("Checkout slows down")
     assert "golive review . --only performance.load" in high["performance.load"].mitigation
     medium = pkg.risks_at(Risk.MEDIUM)
-    assert [(r.criterion_id, r.likelihood, r.impact) for r in medium] == [
-        ("testing.e2e", "Medium", "Medium")
-    ]
+    assert [(r.criterion_id, r.likelihood, r.impact) for r in medium] == [("testing.e2e", "Medium", "Medium")]
     assert not pkg.risks_at(Risk.LOW)  # the failing nice criterion is waived
     assert [w.criterion_id for w in pkg.waivers] == ["docs.readme"]
 
@@ -111,21 +129,29 @@ def test_signoff_status(store: SqlStore) -> None:
     latest = _history(store, latest_go=True)
     pkg = load_package(store, service="demo", environment="staging")
     assert pkg.signoff_status == "Blocked: NO-GO from Bob (Operations)"
-    store.add_signoff(service="demo", environment="staging", name="Bob", role="Operations",
-                      decision="GO", review_id=latest)
+    store.add_signoff(
+        service="demo", environment="staging", name="Bob", role="Operations", decision="GO", review_id=latest
+    )
     # A person's newest sign-off counts; the earlier NO-GO stays in the record
     pkg = load_package(store, service="demo", environment="staging")
     assert pkg.signoff_status == "Waiting for sign-off from: product"
     assert [s.record.decision for s in pkg.signoffs if s.record.name == "Bob"] == ["GO", "NO-GO"]
     other = store.save_review(make_review(True, started=STARTED + timedelta(hours=1)))
-    store.add_signoff(service="demo", environment="staging", name="Alice",
-                      role="Engineering lead", decision="GO", review_id=other)
+    store.add_signoff(
+        service="demo",
+        environment="staging",
+        name="Alice",
+        role="Engineering lead",
+        decision="GO",
+        review_id=other,
+    )
     pkg = load_package(store, service="demo", environment="staging")
     assert pkg.signoff_status == "Waiting for sign-off from: operations, product"
     assert pkg.missing_roles == ("operations", "product")
     for name, role in (("Bob", "Operations"), ("Carol", "Product owner")):
-        store.add_signoff(service="demo", environment="staging", name=name, role=role,
-                          decision="GO", review_id=other)
+        store.add_signoff(
+            service="demo", environment="staging", name=name, role=role, decision="GO", review_id=other
+        )
     pkg = load_package(store, service="demo", environment="staging")
     assert pkg.signoff_status == "Approved: every required role signed GO"
     assert [s.done for s in pkg.launch] == [True, True, False, False]
@@ -169,8 +195,8 @@ def test_write_package(tmp_path: Path, store: SqlStore) -> None:
 
 
 @pytest.mark.parametrize(
-    ("typed", "stored"), [("go", "GO"), ("GO", "GO"), ("no-go", "NO-GO"), ("nogo", "NO-GO"),
-                          ("No_Go", "NO-GO")]
+    ("typed", "stored"),
+    [("go", "GO"), ("GO", "GO"), ("no-go", "NO-GO"), ("nogo", "NO-GO"), ("No_Go", "NO-GO")],
 )
 def test_normalize_decision(typed: str, stored: str) -> None:
     assert normalize_decision(typed) == stored

@@ -16,9 +16,11 @@ from typing import Any
 import httpx
 import pytest
 
-from golive.checks.base import CheckContext
+from golive.checks.registry import CheckRegistry
+from golive.kit.check import CheckContext
 from golive.results import Outcome
 from golive.runbook.checks import RunbookCheck, RunbookParams
+from golive.spec import Spec, SpecLoader
 from golive.spec.models import Environment, Objectives
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "runbook"
@@ -88,18 +90,27 @@ def workspace(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def _spec(workdir: Path) -> Spec | None:
+    """The spec in ``workdir`` as the engine hands it to a check (None when there is none)."""
+    if not (workdir / "golive.yaml").is_file():
+        return None
+    return SpecLoader(CheckRegistry.default()).load(workdir)
+
+
 def run_check(
     workdir: Path,
     params: Mapping[str, Any] | None = None,
     *,
     base_url: str = "http://127.0.0.1:9",
     env_name: str = "staging",
-    options: Mapping[str, Any] | None = None,
+    allow_destructive: bool = False,
+    production: bool | None = None,
+    env_allows_destructive: bool = False,
     env_vars: Mapping[str, str] | None = None,
     database_url: str | None = None,
     timeout: float = 30.0,
 ) -> Outcome:
-    """Run the runbook check the way the engine does."""
+    """Run the runbook check the way the engine does (with the spec in ``workdir``, if any)."""
     checked = RunbookParams(**dict(params or {}))
 
     async def main() -> Outcome:
@@ -108,7 +119,11 @@ def run_check(
                 criterion_id="runbook.tested",
                 environment_name=env_name,
                 environment=Environment(
-                    base_url=base_url, vars=dict(env_vars or {}), database_url=database_url
+                    base_url=base_url,
+                    vars=dict(env_vars or {}),
+                    database_url=database_url,
+                    production=production,
+                    allow_destructive=env_allows_destructive,
                 ),
                 objectives=Objectives(),
                 workdir=workdir,
@@ -117,7 +132,8 @@ def run_check(
                 logger=logging.getLogger("golive.test"),
                 timeout=timeout,
                 environ=dict(os.environ),
-                options=dict(options or {}),
+                allow_destructive=allow_destructive,
+                spec=_spec(workdir),
             )
             return await RunbookCheck().run(checked, ctx)
 

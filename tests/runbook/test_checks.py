@@ -4,23 +4,33 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from golive.results import Status
+from golive.kit import guards
+from golive.results import Outcome, Status
 from golive.runbook.checks import RunbookParams
 from tests.runbook.conftest import FIXTURES, RUNBOOK, StubService, edit, line_of, run_check
+
+SPEC = "service: {name: demo}\nenvironments:\n  staging: {base_url: 'http://127.0.0.1:9'}\n"
+"""The smallest valid spec; tests append the sections they cross-check."""
+
+
+def _write_spec(workspace: Path, extra: str = "") -> None:
+    (workspace / "golive.yaml").write_text(SPEC + extra)
 
 
 def test_complete_runbook_passes_and_runs_every_step(workspace: Path, stub: StubService) -> None:
     out = run_check(workspace, {"deploy_files": ["deploy.sh"]}, base_url=stub.url)
     assert out.status is Status.PASS, out.evidence.excerpt
-    assert "3/3 verify steps passed against staging" in out.summary
+    assert "4/4 verify steps passed against staging" in out.summary
     values = {m.name: m.value for m in out.measurements}
-    assert values["verify_steps_passed"] == 3
+    assert values["verify_steps_passed"] == 4
     assert values["sections_present"] == 11
-    assert values["destructive_steps_refused"] == 1
+    assert "destructive_steps_refused" not in values
+    assert (workspace / "destroyed").exists()  # staging is no production: destructive steps run
     assert values["dependencies_cross_checked"] == 1  # database, from /readyz
     assert values["deploy_commands_cross_checked"] == 2
     log = Path(out.evidence.artifacts[1]).read_text()
@@ -45,12 +55,8 @@ def test_empty_section_fails(workspace: Path, stub: StubService) -> None:
     assert "section 'Incident response' (incident response) is empty" in out.summary
 
 
-@pytest.mark.parametrize(
-    "contact", ["TBD", "TODO(team)", "oncall@example.com", "+1 555-0100"]
-)
-def test_placeholder_contact_fails_with_its_line(
-    workspace: Path, stub: StubService, contact: str
-) -> None:
+@pytest.mark.parametrize("contact", ["TBD", "TODO(team)", "oncall@example.com", "+1 555-0100"])
+def test_placeholder_contact_fails_with_its_line(workspace: Path, stub: StubService, contact: str) -> None:
     runbook = workspace / RUNBOOK
     edit(runbook, "+44 20 7946 0991, #demo-oncall", contact)
     line = line_of(runbook, "| On-call |")
@@ -67,9 +73,7 @@ def test_placeholder_words_in_inline_code_or_code_blocks_are_not_blanks(
     assert out.status is Status.PASS, out.summary
 
 
-def test_failing_step_reports_its_markdown_line_block_and_output(
-    workspace: Path, stub: StubService
-) -> None:
+def test_failing_step_reports_its_markdown_line_block_and_output(workspace: Path, stub: StubService) -> None:
     runbook = workspace / RUNBOOK
     edit(runbook, 'test -d "${SPEC_DIR}"', 'echo "checking ${SPEC_DIR}"\nls /no/such/dir')
     fence = line_of(runbook, '{verify name="spec dir"}')
@@ -117,36 +121,84 @@ def test_environment_vars_reach_the_steps(workspace: Path, stub: StubService) ->
     assert out.status is Status.PASS, out.summary
 
 
-def test_destructive_step_refused_without_the_flag(workspace: Path, stub: StubService) -> None:
-    out = run_check(workspace, base_url=stub.url)
-    assert out.status is Status.PASS
+def test_a_var_referencing_a_process_variable_reaches_the_step_resolved(
+    workspace: Path, stub: StubService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOLIVE_TEST_TEAM", "shop")
+    edit(workspace / RUNBOOK, 'test -d "${SPEC_DIR}"', 'test "${TEAM}" = shop-team')
+    out = run_check(workspace, base_url=stub.url, env_vars={"TEAM": "${GOLIVE_TEST_TEAM}-team"})
+    assert out.status is Status.PASS, out.summary
+    # A var whose reference is unset is not set for the steps: the step using it says so.
+    monkeypatch.delenv("GOLIVE_TEST_TEAM")
+    out = run_check(workspace, base_url=stub.url, env_vars={"TEAM": "${GOLIVE_TEST_TEAM}-team"})
+    assert out.status is Status.FAIL
+    assert "variable(s) not set: TEAM" in out.summary
+
+
+def _production_run(
+    workspace: Path,
+    stub: StubService,
+    env_name: str,
+    params: dict[str, Any] | None = None,
+    **kw: Any,
+) -> Outcome:
+    """Run the fixture runbook against an environment other than staging."""
+    edit(workspace / RUNBOOK, 'expect="^env=staging$"', f'expect="^env={env_name}$"')
+    return run_check(workspace, params, base_url=stub.url, env_name=env_name, **kw)
+
+
+@pytest.mark.parametrize(
+    ("env_name", "kw", "missing"),
+    [
+        (
+            "production",
+            {"allow_destructive": True},
+            "missing: `allow_destructive: true` on environment 'production'",
+        ),
+        ("production", {"env_allows_destructive": True}, "missing: the --allow-destructive flag"),
+        ("eu-main", {"production": True}, "`allow_destructive: true` on environment 'eu-main' and the"),
+    ],
+)
+def test_destructive_step_refused_in_production_without_the_opt_in_and_the_flag(
+    workspace: Path, stub: StubService, env_name: str, kw: dict[str, object], missing: str
+) -> None:
+    out = _production_run(workspace, stub, env_name, **kw)
+    assert out.status is Status.PASS, out.summary
     assert not (workspace / "destroyed").exists()
-    assert "destructive step(s) not run (needs --allow-destructive)" in out.evidence.excerpt
+    line = line_of(workspace / RUNBOOK, "{destructive")
+    # The one policy's message, as deploy.drill words it too.
+    with pytest.raises(guards.GuardError) as refused:
+        guards.require_destructive(
+            environment=env_name,
+            production=True,
+            environment_allows=bool(kw.get("env_allows_destructive")),
+            flag_given=bool(kw.get("allow_destructive")),
+            what=f"destructive step {RUNBOOK}:{line} (reset data)",
+        )
+    excerpt = " ".join(out.evidence.excerpt.split())
+    assert f"1 destructive step(s) not run: {refused.value}" in excerpt
+    assert missing in excerpt
 
 
-def test_destructive_step_runs_with_the_flag_in_staging(workspace: Path, stub: StubService) -> None:
-    out = run_check(workspace, base_url=stub.url, options={"allow_destructive": True})
+def test_destructive_step_runs_in_production_with_the_opt_in_and_the_flag(
+    workspace: Path, stub: StubService
+) -> None:
+    out = _production_run(workspace, stub, "production", allow_destructive=True, env_allows_destructive=True)
     assert out.status is Status.PASS, out.summary
     assert (workspace / "destroyed").exists()
     assert "4/4 verify steps" in out.summary
 
 
-def test_destructive_step_never_runs_in_production(workspace: Path, stub: StubService) -> None:
-    edit(workspace / RUNBOOK, 'expect="^env=staging$"', 'expect="^env=production$"')
-    out = run_check(
-        workspace, base_url=stub.url, env_name="production", options={"allow_destructive": True}
-    )
+def test_environment_marked_not_production_runs_destructive_steps(workspace: Path, stub: StubService) -> None:
+    out = _production_run(workspace, stub, "prod", production=False)
     assert out.status is Status.PASS, out.summary
-    assert not (workspace / "destroyed").exists()
-    assert "never in 'production'" in out.evidence.excerpt
+    assert (workspace / "destroyed").exists()
 
 
-def test_require_destructive_turns_a_refusal_into_a_failure(
-    workspace: Path, stub: StubService
-) -> None:
-    out = run_check(workspace, {"require_destructive": True}, base_url=stub.url)
+def test_require_destructive_turns_a_refusal_into_a_failure(workspace: Path, stub: StubService) -> None:
+    out = _production_run(workspace, stub, "production", {"require_destructive": True})
     assert out.status is Status.FAIL
-    assert "1 destructive step(s) not run (needs --allow-destructive)" in out.summary
+    assert out.summary.startswith("1 destructive step(s) not run: refusing destructive step")
 
 
 def _alerts(workspace: Path, anchor: str) -> None:
@@ -171,13 +223,12 @@ def test_broken_alert_anchor_fails(workspace: Path, stub: StubService) -> None:
     )
 
 
-def test_alert_rules_found_through_the_spec_monitoring_criteria(
-    workspace: Path, stub: StubService
-) -> None:
+def test_alert_rules_found_through_the_spec_monitoring_criteria(workspace: Path, stub: StubService) -> None:
     _alerts(workspace, "gone")
-    (workspace / "golive.yaml").write_text(
-        "criteria:\n  - id: mon.rules\n    area: monitoring\n"
-        "    check: {type: prometheus.rules, files: [alerts.yml]}\n"
+    _write_spec(
+        workspace,
+        "criteria:\n  - id: mon.rules\n    title: Rules\n    area: monitoring\n    tier: must\n"
+        "    check: {type: prometheus.rules, files: [alerts.yml]}\n",
     )
     out = run_check(workspace, base_url=stub.url)
     assert out.status is Status.FAIL
@@ -214,9 +265,7 @@ def test_dependency_from_params_and_database_url(workspace: Path, stub: StubServ
     assert {m.name: m.value for m in out.measurements}["dependencies_cross_checked"] == 2
 
 
-def test_dependency_section_without_restart_procedure_fails(
-    workspace: Path, stub: StubService
-) -> None:
+def test_dependency_section_without_restart_procedure_fails(workspace: Path, stub: StubService) -> None:
     edit(workspace / RUNBOOK, "Restart: `systemctl restart postgresql` on the db host.", "")
     line = line_of(workspace / RUNBOOK, "### Database")
     out = run_check(workspace, base_url=stub.url)
@@ -235,9 +284,7 @@ def test_dependencies_from_compose(workspace: Path, stub: StubService) -> None:
     assert "database" not in out.summary
 
 
-def test_deploy_command_not_in_the_deploy_configuration_fails(
-    workspace: Path, stub: StubService
-) -> None:
+def test_deploy_command_not_in_the_deploy_configuration_fails(workspace: Path, stub: StubService) -> None:
     edit(workspace / RUNBOOK, "./deploy.sh --rollback", "kubectl rollout undo deploy/demo")
     line = line_of(workspace / RUNBOOK, "kubectl rollout undo") - 1
     out = run_check(workspace, {"deploy_files": ["deploy.sh"]}, base_url=stub.url)
@@ -249,9 +296,10 @@ def test_deploy_command_not_in_the_deploy_configuration_fails(
 
 
 def test_deploy_commands_from_the_spec_deploy_section(workspace: Path, stub: StubService) -> None:
-    (workspace / "golive.yaml").write_text(
-        "deploy:\n  command: ./deploy.sh --version ${VERSION}\n"
-        "  rollback: {command: [./deploy.sh, --rollback]}\n"
+    _write_spec(
+        workspace,
+        "deploy:\n  driver:\n    type: command\n    deploy: ./deploy.sh --version ${VERSION}\n"
+        "    rollback: [./deploy.sh, --rollback]\n",
     )
     out = run_check(workspace, base_url=stub.url)
     assert out.status is Status.PASS, out.summary
@@ -272,7 +320,7 @@ def test_missing_runbook_fails(tmp_path: Path) -> None:
 
 def test_runbook_without_verify_steps_is_not_tested(workspace: Path, stub: StubService) -> None:
     text = (workspace / RUNBOOK).read_text().replace("{verify", "{x").replace("```text {expected}", "```text")
-    text = text.replace("{x", "")
+    text = text.replace("{x", "").replace('{destructive name="reset data"}', "")
     (workspace / RUNBOOK).write_text(text)
     out = run_check(workspace, base_url=stub.url)
     assert out.status is Status.FAIL
@@ -280,7 +328,7 @@ def test_runbook_without_verify_steps_is_not_tested(workspace: Path, stub: StubS
 
 
 def test_bad_block_attribute_is_reported(workspace: Path, stub: StubService) -> None:
-    edit(workspace / RUNBOOK, '{verify name="liveness" timeout=10}', '{verify timout=10}')
+    edit(workspace / RUNBOOK, '{verify name="liveness" timeout=10}', "{verify timout=10}")
     line = line_of(workspace / RUNBOOK, "{verify timout=10}")
     out = run_check(workspace, base_url=stub.url)
     assert out.status is Status.FAIL
@@ -319,9 +367,12 @@ def test_custom_sections(workspace: Path, stub: StubService) -> None:
 
 
 def test_runbook_check_is_registered() -> None:
-    from golive.checks import builtin_types
+    from golive.checks.registry import CheckRegistry
+    from golive.runbook import FAMILY
+    from golive.runbook.checks import RunbookCheck
 
-    assert "runbook" in {t.name for t in builtin_types()}
+    assert FAMILY.checks == {"runbook": "golive.runbook.checks:RunbookCheck"}
+    assert CheckRegistry.default().get("runbook") is RunbookCheck
 
 
 def test_fixture_files_are_untouched() -> None:
@@ -330,9 +381,8 @@ def test_fixture_files_are_untouched() -> None:
     assert shutil.which("curl"), "the verify steps use curl"
 
 
-def test_deploy_commands_from_the_deploy_families_deploy_yaml(
-    workspace: Path, stub: StubService
-) -> None:
+def test_deploy_commands_from_the_deploy_families_deploy_yaml(workspace: Path, stub: StubService) -> None:
+    _write_spec(workspace)
     (workspace / "deploy.yaml").write_text(
         "deploy:\n  strategy: rolling\n  driver:\n    type: command\n"
         "    deploy: ./deploy.sh --version ${VERSION}\n    rollback: [./deploy.sh, --rollback]\n"
@@ -346,13 +396,15 @@ def test_deploy_commands_from_the_deploy_families_deploy_yaml(
     assert "deploy.yaml deploy:" in out.summary
 
 
-def test_alert_anchor_in_a_local_alert_playbook_is_checked_there(
-    workspace: Path, stub: StubService
-) -> None:
+def test_alert_anchor_in_a_local_alert_playbook_is_checked_there(workspace: Path, stub: StubService) -> None:
     (workspace / "monitoring" / "rules").mkdir(parents=True)
-    rules = (FIXTURES / "alerts.yml").read_text().replace(
-        "https://git.internal/demo/blob/main/docs/PRODUCTION_RUNBOOK.md#higherrorrate",
-        "runbook.md#higherrorrate",
+    rules = (
+        (FIXTURES / "alerts.yml")
+        .read_text()
+        .replace(
+            "https://git.internal/demo/blob/main/docs/PRODUCTION_RUNBOOK.md#higherrorrate",
+            "runbook.md#higherrorrate",
+        )
     )
     (workspace / "monitoring" / "rules" / "demo.rules.yml").write_text(rules)
     (workspace / "monitoring" / "runbook.md").write_text("# Alerts\n\n## HighErrorRate\n\nx\n")
@@ -365,9 +417,13 @@ def test_alert_anchor_in_a_local_alert_playbook_is_checked_there(
 
 
 def test_alert_playbook_elsewhere_is_only_noted(workspace: Path, stub: StubService) -> None:
-    rules = (FIXTURES / "alerts.yml").read_text().replace(
-        "https://git.internal/demo/blob/main/docs/PRODUCTION_RUNBOOK.md#higherrorrate",
-        "https://wiki.internal/playbooks/alerts.md#higherrorrate",
+    rules = (
+        (FIXTURES / "alerts.yml")
+        .read_text()
+        .replace(
+            "https://git.internal/demo/blob/main/docs/PRODUCTION_RUNBOOK.md#higherrorrate",
+            "https://wiki.internal/playbooks/alerts.md#higherrorrate",
+        )
     )
     (workspace / "alerts.yml").write_text(rules)
     out = run_check(workspace, {"alert_rules": ["alerts.yml"]}, base_url=stub.url)

@@ -44,15 +44,26 @@ def test_go_signoff_on_a_nogo_review_needs_an_override(spec_dir: Path, snapshot)
 def test_override_is_recorded_and_reported(spec_dir: Path) -> None:
     review_id = _save(spec_dir, go=False)
     result = _signoff(
-        spec_dir, "--as", "Alice", "--role", "Engineering lead", "--decision", "GO",
-        "--override", "launch date is contractual", "--comment", "DR drill Monday",
+        spec_dir,
+        "--as",
+        "Alice",
+        "--role",
+        "Engineering lead",
+        "--decision",
+        "GO",
+        "--override",
+        "launch date is contractual",
+        "--comment",
+        "DR drill Monday",
     )
     assert result.exit_code == 0, result.output
     assert "signed GO (override) by Alice" in result.output
     with open_store(None, root=spec_dir) as db:
         [record] = db.signoffs("demo", "staging")
     assert (record.decision, record.override_reason, record.review_id) == (
-        "GO", "launch date is contractual", review_id
+        "GO",
+        "launch date is contractual",
+        review_id,
     )
     report = runner.invoke(app, ["report", str(spec_dir), "--env", "staging"])
     assert report.exit_code == 1, report.output  # the review is still NO-GO
@@ -69,9 +80,7 @@ def test_nogo_signoff_needs_no_override(spec_dir: Path) -> None:
 
 def test_override_is_refused_on_a_go_review(spec_dir: Path) -> None:
     _save(spec_dir, go=True)
-    result = _signoff(
-        spec_dir, "--as", "A", "--role", "R", "--decision", "go", "--override", "why"
-    )
+    result = _signoff(spec_dir, "--as", "A", "--role", "R", "--decision", "go", "--override", "why")
     assert result.exit_code == 2
     assert "--override is only for signing GO on a NO-GO review" in result.output
 
@@ -106,7 +115,7 @@ def test_report_exit_code_follows_the_decision(spec_dir: Path, tmp_path: Path) -
     assert result.exit_code == 0, result.output
     assert "GO demo (staging): readiness 100.0%; Waiting for sign-off from: sre" in result.output
     assert [p.name for p in out.iterdir()] == ["readiness-package.md"]
-    # the deploy.yaml rollback commands make the rollback plan
+    # the spec's deploy: rollback commands make the rollback plan
     assert "./deploy.sh --rollback" in (out / "readiness-package.md").read_text()
 
 

@@ -54,7 +54,7 @@ def test_generated_runbook_from_the_spec(tmp_path: Path, snapshot) -> None:
     assert not doc.problems
     # alerts get the anchors their runbook_url points at
     assert {"higherrorrate", "health-checks"} <= doc.anchors
-    # deploy and rollback commands come from deploy.yaml
+    # deploy and rollback commands come from the deploy: section
     assert "./deploy.sh --version ${VERSION}" in text and "./deploy.sh --rollback" in text
     assert "`dr.restore`: A backup restores within the RTO" in text
 
@@ -73,14 +73,37 @@ def test_generated_runbook_without_probe_is_still_checkable(tmp_path: Path) -> N
     assert "is not used by the deploy configuration" not in excerpt
 
 
-def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
+def test_init_refuses_to_overwrite_a_runbook_golive_did_not_write(tmp_path: Path) -> None:
     root = _spec(tmp_path)
     (root / "docs").mkdir()
     (root / RUNBOOK).write_text("# mine\n")
     result = CliRunner().invoke(app, ["init", "runbook", str(root), "--no-probe"])
     assert result.exit_code == 2
-    assert "already exists; pass --force" in result.output
+    assert "already exists with changes golive did not write; pass --force" in result.output
     assert (root / RUNBOOK).read_text() == "# mine\n"
+    forced = CliRunner().invoke(app, ["init", "runbook", str(root), "--no-probe", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert (root / RUNBOOK).read_text().startswith("# Production runbook: demo")
+
+
+def test_init_rewrites_its_own_runbook_but_keeps_the_teams_edits(tmp_path: Path) -> None:
+    root = _spec(tmp_path)
+    init = ["init", "runbook", str(root), "--no-probe"]
+    assert CliRunner().invoke(app, init).exit_code == 0
+    generated = (root / RUNBOOK).read_text()
+    # Untouched since golive wrote it: a re-run may replace it (here, with a newer spec).
+    spec = root / "golive.yaml"
+    spec.write_text(spec.read_text().replace("A demo service", "The demo service"))
+    again = CliRunner().invoke(app, init)
+    assert again.exit_code == 0, again.output
+    assert "The demo service" in (root / RUNBOOK).read_text()
+    # Once the team fills in a blank, the runbook is theirs.
+    edited = generated.replace("TODO(team)", "Dana Smith", 1)
+    assert edited != generated
+    (root / RUNBOOK).write_text(edited)
+    refused = CliRunner().invoke(app, init)
+    assert refused.exit_code == 2
+    assert (root / RUNBOOK).read_text() == edited
 
 
 @pytest.mark.slow

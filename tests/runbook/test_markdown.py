@@ -73,10 +73,15 @@ def test_blocks_and_attributes() -> None:
 
 
 def test_attribute_problems_have_lines() -> None:
-    doc = parse_runbook('# x\n\n```sh {verify timeout=soon exit=x expect="(" bogus}\ntrue\n```\n'
-                        "\n```text {expected}\nx\n```\n")
+    doc = parse_runbook(
+        '# x\n\n```sh {verify timeout=soon exit=x expect="(" bogus}\ntrue\n```\n'
+        "\n```text {expected}\nx\n```\n"
+    )
     assert [p.split(":")[1].strip().split(" ")[0] for p in doc.problems] == [
-        "unknown", "timeout", "exit", "invalid"
+        "unknown",
+        "timeout",
+        "exit",
+        "invalid",
     ]
     assert "unknown block flag 'bogus'" in doc.problems[0]
     assert all(p.startswith("line 3:") for p in doc.problems)

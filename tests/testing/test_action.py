@@ -41,9 +41,7 @@ def _bash(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("exit_code", "decision"), [(0, "GO"), (1, "NO-GO")])
-def test_review_step_outputs_decision_and_summary(
-    tmp_path: Path, exit_code: int, decision: str
-) -> None:
+def test_review_step_outputs_decision_and_summary(tmp_path: Path, exit_code: int, decision: str) -> None:
     steps = _steps()
     (tmp_path / "spec").mkdir()
     spec = _spec(tmp_path / "spec", exit_code)

@@ -43,9 +43,19 @@ def test_init_ci_writes_pinned_least_privilege_workflows(tmp_path: Path) -> None
     assert proc.returncode == 0, proc.stdout
 
 
-def test_init_ci_refuses_to_overwrite(tmp_path: Path) -> None:
+def test_init_ci_rewrites_its_own_workflows_but_keeps_the_teams(tmp_path: Path) -> None:
     assert runner.invoke(app, ["init", "ci", str(tmp_path)]).exit_code == 0
-    result = runner.invoke(app, ["init", "ci", str(tmp_path)])
-    assert result.exit_code == 3
-    assert "already exist; pass --force to overwrite" in result.output
+    ci = tmp_path / ".github" / "workflows" / "ci.yml"
+    # Untouched since golive wrote them: a re-run (here with another gate) replaces them.
+    again = runner.invoke(app, ["init", "ci", str(tmp_path), "--coverage", "90"])
+    assert again.exit_code == 0, again.output
+    assert "--cov-fail-under=90" in ci.read_text()
+    # A workflow the team changed is theirs: kept unless --force.
+    mine = ci.read_text() + "# ours\n"
+    ci.write_text(mine)
+    result = runner.invoke(app, ["init", "ci", str(tmp_path), "--coverage", "85"])
+    assert result.exit_code == 2
+    assert "already exist with changes golive did not write; pass --force to overwrite" in result.output
+    assert ci.read_text() == mine
     assert runner.invoke(app, ["init", "ci", str(tmp_path), "--force"]).exit_code == 0
+    assert "# ours" not in ci.read_text()

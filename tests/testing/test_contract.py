@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -54,24 +55,18 @@ CHECK = {
 
 
 @pytest.mark.slow
-def test_planted_server_error_is_found_with_curl_reproducer(
-    run_one: RunOne, buggy_api: str
-) -> None:
+def test_planted_server_error_is_found_with_curl_reproducer(run_one: RunOne, buggy_api: str) -> None:
     r = run_one(CHECK, base_url=buggy_api, environ={"CONTRACT_TOKEN": "t0ken"}, timeout="90s")
     assert r.status is Status.FAIL, r.summary
     assert r.summary.startswith("1 contract failures in GET /split: GET /split: ST101 Server error")
-    assert r.reproducer.startswith(
-        f"curl -X GET -H 'Authorization: [Filtered]' '{buggy_api}/split?"
-    )
+    assert r.reproducer.startswith(f"curl -X GET -H 'Authorization: [Filtered]' '{buggy_api}/split?")
     assert "parts=0" in r.reproducer
     assert "t0ken" not in r.reproducer + r.evidence.excerpt
     assert any(a.endswith("junit.xml") for a in r.evidence.artifacts)
 
 
 @pytest.mark.slow
-def test_fixed_api_passes_and_without_auth_nothing_is_tested(
-    run_one: RunOne, fixed_api: str
-) -> None:
+def test_fixed_api_passes_and_without_auth_nothing_is_tested(run_one: RunOne, fixed_api: str) -> None:
     r = run_one(
         {**CHECK, "phases": ["fuzzing", "stateful"]},
         base_url=fixed_api,
@@ -88,7 +83,37 @@ def test_fixed_api_passes_and_without_auth_nothing_is_tested(
 def test_non_loopback_hosts_need_allow_hosts(run_one: RunOne) -> None:
     r = run_one({"type": "api.contract"}, base_url="http://api.example.com")
     assert r.status is Status.ERROR
-    assert "not loopback and not in the environment's allow_hosts" in r.summary
+    assert r.summary.startswith("refusing to send fuzzing traffic to api.example.com")
+    assert "add 'api.example.com' to allow_hosts" in r.summary
+
+
+def test_allow_hosts_entries_are_resolved(
+    run_one: RunOne, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ${VAR} in allow_hosts resolves as everywhere else, so the guard lets the fuzzer start;
+    # a document without operations then gives it nothing to send.
+    (tmp_path / "openapi.json").write_text(
+        '{"openapi": "3.0.3", "info": {"title": "empty", "version": "1"}, "paths": {}}'
+    )
+    monkeypatch.setenv("GOLIVE_TEST_API_HOST", "api.example.com")
+    r = run_one(
+        {"type": "api.contract", "schema": "openapi.json"},
+        base_url="http://api.example.com",
+        environments={
+            "local": {"base_url": "http://api.example.com", "allow_hosts": ["${GOLIVE_TEST_API_HOST}"]}
+        },
+    )
+    assert "refusing to send" not in r.summary, r.summary
+    assert r.evidence.artifacts, r.summary  # Schemathesis ran
+    monkeypatch.delenv("GOLIVE_TEST_API_HOST")
+    r = run_one(
+        {"type": "api.contract", "schema": "openapi.json"},
+        environments={
+            "local": {"base_url": "http://api.example.com", "allow_hosts": ["${GOLIVE_TEST_API_HOST}"]}
+        },
+    )
+    assert r.status is Status.ERROR
+    assert "GOLIVE_TEST_API_HOST is not set" in r.summary
 
 
 def test_split_failures_reads_reproducers() -> None:

@@ -86,8 +86,7 @@ def test_missing_stale_and_invalid_reports(run_one: RunOne, tmp_path: Path) -> N
 def test_real_coverage_py_report(run_one: RunOne, tmp_path: Path) -> None:
     """A report coverage.py really wrote, produced by the check's own command."""
     (tmp_path / "calc.py").write_text(
-        "def sign(x):\n    if x > 0:\n        return 1\n"
-        "    if x < 0:\n        return -1\n    return 0\n"
+        "def sign(x):\n    if x > 0:\n        return 1\n    if x < 0:\n        return -1\n    return 0\n"
     )
     (tmp_path / "run.py").write_text("import calc\nassert calc.sign(5) == 1\n")
     r = run_one(

@@ -24,9 +24,7 @@ def generated(tmp_path: Path) -> Path:
     return root
 
 
-def test_generated_pipeline_passes_with_every_stage_and_gate(
-    run_one: RunOne, generated: Path
-) -> None:
+def test_generated_pipeline_passes_with_every_stage_and_gate(run_one: RunOne, generated: Path) -> None:
     r = run_one({"type": "ci.pipeline", "path": str(generated)})
     assert r.status is Status.PASS, r.summary + "\n" + r.evidence.excerpt
     assert r.summary == "all 10 stages found, 4 gates enforced, workflows lint clean"
@@ -62,9 +60,7 @@ def test_unenforced_gates(run_one: RunOne) -> None:
         "coverage gate not enforced: pipeline.yml:test (step 'Unit tests'): --cov-fail-under=80"
         " - step has continue-on-error" in r.summary
     )
-    assert "security gate not enforced: pipeline.yml:scan (step 'bandit -r src --exit-zero')" in (
-        r.summary
-    )
+    assert "security gate not enforced: pipeline.yml:scan (step 'bandit -r src --exit-zero')" in (r.summary)
     assert "golive gate not enforced: pipeline.yml:staging" in r.summary
     assert "exit status ignored (|| true)" in r.summary
 

@@ -22,9 +22,7 @@ def _m(result, name: str) -> float:
     return next(m.value for m in result.measurements if m.name == name)
 
 
-def test_passing_suite_with_critical_marker(
-    run_one: RunOne, suite_copy: Callable[[str], Path]
-) -> None:
+def test_passing_suite_with_critical_marker(run_one: RunOne, suite_copy: Callable[[str], Path]) -> None:
     suite = suite_copy("passing")
     r = run_one(
         {
@@ -67,9 +65,7 @@ def test_failing_suite_reports_failures_and_skipped_critical(
         r.evidence.excerpt
     )
     assert "FAILED test_shop::test_recommendations - RuntimeError" in r.evidence.excerpt
-    assert "SKIPPED (critical) test_shop::test_payment - payment sandbox unavailable" in (
-        r.evidence.excerpt
-    )
+    assert "SKIPPED (critical) test_shop::test_payment - payment sandbox unavailable" in (r.evidence.excerpt)
     # The evidence tells how to re-run exactly the failures.
     assert f"re-run the failures: pytest {suite}/test_shop.py::test_checkout" in r.evidence.excerpt
 
@@ -124,9 +120,7 @@ def test_other_runner_with_junit_path_and_name_pattern(run_one: RunOne, tmp_path
     r = run_one(check)
     assert r.status is Status.FAIL
     assert r.summary.startswith("1 of 2 critical tests failed - 2/3 passed (66.67%)")
-    assert "FAILED checkout.spec.ts::login shows errors @critical - expect(locator)" in (
-        r.evidence.excerpt
-    )
+    assert "FAILED checkout.spec.ts::login shows errors @critical - expect(locator)" in (r.evidence.excerpt)
     # The 'tags' property works as a marker too.
     r = run_one({**check, "critical_pattern": None, "critical_marker": "critical"})
     assert "1 of 2 critical tests failed" in r.summary
@@ -137,9 +131,7 @@ def test_stale_or_missing_junit_is_an_error(run_one: RunOne, tmp_path: Path) -> 
     import os
 
     os.utime(tmp_path / "old.xml", (1_000_000, 1_000_000))
-    r = run_one(
-        {"type": "tests.suite", "command": ["true"], "cwd": str(tmp_path), "junit": "old.xml"}
-    )
+    r = run_one({"type": "tests.suite", "command": ["true"], "cwd": str(tmp_path), "junit": "old.xml"})
     assert r.status is Status.ERROR
     assert r.summary == "the test command (exit 0) wrote no JUnit XML at old.xml"
 

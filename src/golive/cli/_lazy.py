@@ -23,7 +23,7 @@ def _click_command(name: str, target: object) -> click.Command:
         group.name = name
         return group
     if callable(target):
-        holder = typer.Typer(add_completion=False)
+        holder = typer.Typer(add_completion=False, rich_markup_mode=None)
         holder.command(name)(target)
         command = typer.main.get_command(holder)
         command.name = name

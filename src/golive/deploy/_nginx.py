@@ -1,28 +1,30 @@
 """A real nginx (Debian's /usr/sbin/nginx) run by golive with its own prefix, config and port.
 
-golive writes the whole config, starts nginx in the foreground (``daemon off``) in its own
-session so it outlives the command that started it, and changes the traffic split by
-rewriting the upstream block, testing the config (``nginx -t``) and reloading (``-s reload``).
-A reload is graceful: old workers finish their requests while new ones take the new split.
-Every response carries ``X-Golive-Generation`` so golive can wait until a reload is live.
+golive writes the whole config, starts nginx in the foreground (``daemon off``) as a detached
+process (its own session, no parent-death signal) so it outlives the command that started it,
+and changes the traffic split by rewriting the upstream block, testing the config (``nginx
+-t``) and reloading (``-s reload``). A reload is graceful: old workers finish their requests
+while new ones take the new split. Every response carries ``X-Golive-Generation`` so golive
+can wait until a reload is live.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import signal
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from golive.deploy.base import DeployError
+from golive.kit.files import FileWriteError, atomic_write
+from golive.kit.processes import ManagedProcess, ProcessStartError, pid_runs, run_process, stop_group
 
 GENERATION_HEADER = "X-Golive-Generation"
 """Response header naming the config generation that served the request."""
+
+#: How long ``nginx -t`` or ``nginx -s reload`` may take.
+_COMMAND_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,6 +97,7 @@ class Nginx:
         self.port = port
         self.conf = prefix / "nginx.conf"
         self.url = f"http://127.0.0.1:{port}"
+        self._process: ManagedProcess | None = None
 
     def _argv(self, *extra: str) -> list[str]:
         return [self.binary, "-p", str(self.prefix), "-c", str(self.conf), *extra]
@@ -108,31 +111,28 @@ class Nginx:
         }
 
     def pid(self) -> int | None:
-        """The master's pid if it runs."""
+        """The master's pid if it runs (its command line names this prefix: pids get reused)."""
         try:
             pid = int((self.prefix / "nginx.pid").read_text().strip())
         except (OSError, ValueError):
             return None
-        return pid if _alive(pid) else None
+        return pid if pid_runs(pid, str(self.prefix)) else None
 
     def write(self, upstreams: list[Upstream], generation: int) -> None:
         """Write the config for a traffic split."""
         for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (self.prefix / "tmp" / sub).mkdir(parents=True, exist_ok=True)
-        text = render_config(self.prefix, self.port, upstreams, generation)
-        tmp = self.conf.with_suffix(".tmp")
-        tmp.write_text(text)
-        tmp.replace(self.conf)
+        try:
+            atomic_write(self.conf, render_config(self.prefix, self.port, upstreams, generation))
+        except FileWriteError as exc:
+            raise DeployError(str(exc)) from None
 
     async def _run(self, *extra: str) -> None:
-        proc = await asyncio.create_subprocess_exec(
-            *self._argv(*extra), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-        )
-        out, _ = await proc.communicate()
-        if proc.returncode != 0:
-            raise DeployError(
-                f"nginx {' '.join(extra)} failed ({proc.returncode}): {out.decode(errors='replace').strip()}"
-            )
+        result = await run_process(self._argv(*extra), timeout=_COMMAND_TIMEOUT)
+        if result.returncode != 0 or result.timed_out:
+            why = "timed out" if result.timed_out else str(result.returncode)
+            output = (result.stdout + result.stderr).strip()
+            raise DeployError(f"nginx {' '.join(extra)} failed ({why}): {output}")
 
     async def apply(self, upstreams: list[Upstream], generation: int) -> None:
         """Write, test and load a split; start nginx if it is not running. Waits until live."""
@@ -145,16 +145,23 @@ class Nginx:
         await self._wait_generation(generation)
 
     def _start(self) -> None:
-        log = (self.prefix / "nginx.out").open("ab")
-        with log:
-            proc = subprocess.Popen(
-                self._argv("-g", "daemon off;"),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
+        try:
+            self._process = ManagedProcess.start(
+                self.command_lines()["start"],
+                log=self.prefix / "nginx.out",
+                name="nginx",
+                detached=True,
+                append_log=True,
             )
-        _CHILDREN[proc.pid] = proc
+        except ProcessStartError as exc:
+            raise DeployError(str(exc)) from None
+
+    def _exited(self) -> str:
+        """Why nginx started by this run is gone ("" while it runs, or when not ours)."""
+        proc = self._process
+        if proc is None or proc.returncode is None:
+            return ""
+        return f"nginx exited with code {proc.returncode}: {proc.log_tail(5)}"
 
     async def _wait_generation(self, generation: int, timeout: float = 15.0) -> None:
         deadline = asyncio.get_running_loop().time() + timeout
@@ -162,6 +169,9 @@ class Nginx:
         # A fresh connection per try: a kept-alive one would stay with an old worker.
         async with httpx.AsyncClient(timeout=2.0, limits=httpx.Limits(max_keepalive_connections=0)) as c:
             while asyncio.get_running_loop().time() < deadline:
+                exited = self._exited()
+                if exited:
+                    raise DeployError(f"{exited}; see {self.prefix / 'error.log'}")
                 try:
                     r = await c.get(f"{self.url}/", headers={"Connection": "close"})
                     seen = r.headers.get(GENERATION_HEADER, "")
@@ -177,70 +187,10 @@ class Nginx:
         )
 
     async def stop(self, timeout: float = 10.0) -> None:
-        """Graceful quit (SIGQUIT), then SIGKILL of the whole group."""
+        """Stop nginx and its workers (SIGTERM to the group, SIGKILL after ``timeout``)."""
+        if self._process is not None:
+            proc, self._process = self._process, None
+            await proc.stop(timeout)
         pid = self.pid()
-        if pid is None:
-            return
-        await stop_process(pid, sig=signal.SIGQUIT, timeout=timeout)
-
-
-_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
-"""Processes started by this process, so they can be reaped (no zombies) when they exit."""
-
-
-def spawn(argv: list[str], *, cwd: Path, env: dict[str, str], log: Path) -> int:
-    """Start a detached process (own session, outlives golive) logging to ``log``; its pid."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("ab") as out:
-        try:
-            proc = subprocess.Popen(
-                argv,
-                cwd=cwd,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        except OSError as exc:
-            raise DeployError(f"cannot start {argv[0]}: {exc}") from exc
-    _CHILDREN[proc.pid] = proc
-    return proc.pid
-
-
-def _alive(pid: int) -> bool:
-    child = _CHILDREN.get(pid)
-    if child is not None:
-        return child.poll() is None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie (not our child, so not reapable here) counts as gone.
-    with contextlib.suppress(OSError):
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        if stat.rsplit(")", 1)[1].split()[0] == "Z":
-            return False
-    return True
-
-
-def alive(pid: int) -> bool:
-    """Whether ``pid`` runs (zombies count as gone; our own exited children are reaped)."""
-    return _alive(pid)
-
-
-async def stop_process(pid: int, *, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
-    """Signal the process group of ``pid``, wait up to ``timeout``, then SIGKILL the group."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, sig)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline and _alive(pid):
-        await asyncio.sleep(0.05)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
-    while _alive(pid) and loop.time() < deadline + 5:
-        await asyncio.sleep(0.05)
-    _CHILDREN.pop(pid, None)
+        if pid is not None:
+            await asyncio.to_thread(stop_group, pid, timeout)

@@ -26,6 +26,7 @@ import httpx
 
 from golive.deploy.base import DeployError
 from golive.deploy.config import Analysis, Metric
+from golive.kit.prometheus import PrometheusClient, PrometheusQueryError, PrometheusUnreachable
 
 DEFAULT_QUERIES = {
     "success-rate": (
@@ -136,15 +137,19 @@ def _substitute(query: str, selector: str, window: float, version: str) -> str:
 
 
 class PrometheusProvider:
-    """Instant PromQL queries against ``/api/v1/query``."""
+    """Instant PromQL queries through :class:`~golive.kit.prometheus.PrometheusClient`."""
 
     name = "prometheus"
 
     def __init__(self, client: httpx.AsyncClient, url: str, analysis: Analysis) -> None:
-        """``url`` is Prometheus' base URL."""
-        self.client = client
-        self.url = url.rstrip("/")
+        """``url`` is Prometheus' base URL; ``client`` is the run's HTTP client."""
+        self.prometheus = PrometheusClient(client, url)
         self.analysis = analysis
+
+    @property
+    def url(self) -> str:
+        """Prometheus' base URL."""
+        return self.prometheus.base_url
 
     def query_for(self, metric: Metric, version: str) -> str:
         """The PromQL evaluated for ``metric`` of ``version``."""
@@ -154,26 +159,11 @@ class PrometheusProvider:
     async def query(self, expr: str) -> float | None:
         """The single value of an instant query; ``None`` when it returns no (finite) data."""
         try:
-            r = await self.client.get(f"{self.url}/api/v1/query", params={"query": expr}, timeout=10.0)
-            body = r.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise DeployError(
-                f"Prometheus at {self.url} did not answer the query {expr!r}: {exc!r}"
-            ) from None
-        if body.get("status") != "success":
-            raise DeployError(f"Prometheus rejected {expr!r}: {body.get('error', r.text[:200])}")
-        data = body.get("data", {})
-        result = data.get("result", [])
-        if data.get("resultType") == "scalar":
-            values = [float(result[1])]
-        else:
-            values = [float(item["value"][1]) for item in result]
-        values = [v for v in values if not math.isnan(v) and not math.isinf(v)]
-        if not values:
-            return None
-        if len(values) > 1:
-            raise DeployError(f"query {expr!r} returned {len(values)} series; aggregate it to one value")
-        return values[0]
+            return await self.prometheus.query_value(expr)
+        except PrometheusUnreachable as exc:
+            raise DeployError(f"{exc} (query {expr!r})") from None
+        except PrometheusQueryError as exc:
+            raise DeployError(f"Prometheus at {self.url} could not evaluate {expr!r}: {exc}") from None
 
     async def read(
         self, metrics: list[Metric], target: Target

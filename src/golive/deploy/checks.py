@@ -4,18 +4,32 @@ Rollback that is never exercised is not a safety net. The drill deploys the vers
 params describe (e.g. storefront with ``FAULT_ERROR_RATE=0.5``) with the configured
 verification; it passes when golive detects the failure, rolls back, verifies the
 previous version, and both times stay within their targets.
+
+A drill is destructive (it puts a broken version in front of users for a while), so it
+follows golive's one destructive-step policy (:meth:`~golive.kit.CheckContext.destructive_refusal`):
+allowed outside production; in production only when the environment sets
+``allow_destructive: true`` and the review runs with ``--allow-destructive``.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
-from golive.checks.base import Check, CheckContext, CheckError, Params
-from golive.deploy.base import DeployOutcome, Release, Strategy
-from golive.results import Evidence, Measurement, Outcome, Status
-from golive.spec import Duration
+from golive.deploy.base import DeployOutcome, Driver, Release, Strategy
+from golive.deploy.config import DeployConfig, load_deploy_config
+from golive.kit.check import CheckContext, CheckError, Params
+from golive.kit.outcomes import Findings
+from golive.results import Evidence, Outcome, Status
+from golive.spec import Duration, Spec
+
+if TYPE_CHECKING:
+    from golive.deploy.deployer import Deployer
+    from golive.deploy.report import DeployReport
+
+DRILL_ACTOR = "golive deploy.drill"
+"""The actor recorded in the history for a drill's deploys."""
 
 
 class DeployDrillParams(Params):
@@ -33,10 +47,6 @@ class DeployDrillParams(Params):
     store: str | None = Field(default=None, description="History store URL for the drill's record.")
     max_time_to_detect: Duration = Field(default=120.0, gt=0)
     max_time_to_rollback: Duration = Field(default=60.0, gt=0)
-    environments: list[str] = Field(
-        default_factory=lambda: ["staging", "local", "dev", "test"],
-        description="Environments a drill may run in without --allow-destructive.",
-    )
 
 
 class DeployDrillCheck:
@@ -49,132 +59,113 @@ class DeployDrillCheck:
     Params: ClassVar[type[DeployDrillParams]] = DeployDrillParams
 
     async def run(self, params: DeployDrillParams, ctx: CheckContext) -> Outcome:
-        """Run the drill against the environment under review."""
-        from golive.checks.registry import CheckRegistry
-        from golive.deploy.config import load_deploy_config
-        from golive.deploy.deployer import Deployer
-        from golive.deploy.local import LocalDriver
-        from golive.history.store import open_store
-        from golive.spec import SpecLoader
+        """Run the drill against the environment under review (skipped where refused)."""
+        refusal = ctx.destructive_refusal("a deploy drill")
+        if refusal:
+            return Outcome(status=Status.SKIPPED, summary=refusal)
+        if ctx.spec is None:
+            raise CheckError("deploy.drill needs the spec under review in its context")
+        config = _drill_config(ctx.spec, params, ctx)
+        report = await _drill(ctx.spec, config, params, ctx)
+        return _judge(report, params, ctx, ctx.spec)
 
-        if ctx.environment_name not in params.environments and not ctx.options.get("allow_destructive"):
-            return Outcome(
-                status=Status.SKIPPED,
-                summary=f"a deploy drill in {ctx.environment_name!r} needs --allow-destructive "
-                f"(allowed without it: {', '.join(params.environments)})",
-            )
-        registry = CheckRegistry.default()
-        spec = SpecLoader(registry).load(ctx.workdir)
-        config = load_deploy_config(spec, ctx.path(params.config) if params.config else None)
-        # A drill is not a release: the gates guard real deploys, not this exercise.
-        gates = config.gates.model_copy(
-            update={
-                "review": config.gates.review.model_copy(update={"enabled": False}),
-                "alerts": config.gates.alerts.model_copy(update={"enabled": False}),
-                "artifact": None,
-            }
-        )
-        config = config.model_copy(update={"gates": gates})
-        strategy = Strategy(params.strategy)
-        ctx.artifacts_dir.mkdir(parents=True, exist_ok=True)
-        with open_store(params.store, root=spec.root) as store:
-            deployer = Deployer(
+
+def _drill_config(spec: Spec, params: DeployDrillParams, ctx: CheckContext) -> DeployConfig:
+    """The spec's deploy settings with the gates off: a drill is not a release."""
+    config = load_deploy_config(spec, ctx.path(params.config) if params.config else None)
+    gates = config.gates.model_copy(
+        update={
+            "review": config.gates.review.model_copy(update={"enabled": False}),
+            "alerts": config.gates.alerts.model_copy(update={"enabled": False}),
+            "artifact": None,
+        }
+    )
+    return config.model_copy(update={"gates": gates})
+
+
+async def _drill(
+    spec: Spec, config: DeployConfig, params: DeployDrillParams, ctx: CheckContext
+) -> DeployReport:
+    """Deploy the bad version (after a baseline when nothing runs) and return its report."""
+    from golive.deploy.deployer import Deployer
+    from golive.deploy.local import LocalDriver
+    from golive.history.store import open_store
+
+    with open_store(params.store, root=spec.root) as store:
+
+        def deployer(driver: Driver | None = None) -> Deployer:
+            return Deployer(
                 spec=spec,
                 config=config,
                 env_name=ctx.environment_name,
                 store=store,
                 environ=ctx.environ,
-                actor="golive deploy.drill",
-                registry=registry,
+                actor=DRILL_ACTOR,
+                driver=driver,
             )
-            state = await deployer.driver.state()
-            own_baseline = state.stable is None
-            if own_baseline:
-                if params.baseline_version is None:
-                    raise CheckError(
-                        f"nothing is deployed in {ctx.environment_name!r}: deploy a good version first "
-                        "or set baseline_version"
-                    )
-                base = await deployer.deploy(
-                    Release(version=params.baseline_version), strategy=Strategy.ROLLING
-                )
-                if base.outcome is not DeployOutcome.SUCCEEDED:
-                    raise CheckError(f"the baseline {params.baseline_version} did not deploy: {base.reason}")
-            report = await Deployer(
-                spec=spec,
-                config=config,
-                env_name=ctx.environment_name,
-                store=store,
-                environ=ctx.environ,
-                actor="golive deploy.drill",
-                registry=registry,
-                driver=deployer.driver,
-            ).deploy(Release(version=params.version, vars=params.vars), strategy=strategy)
-            if own_baseline and isinstance(deployer.driver, LocalDriver):
-                # The drill started the local deployment, so it leaves nothing running.
-                await deployer.driver.down()
-        from golive.deploy.report import write_report
 
-        artifacts = tuple(str(p) for p in write_report(report, ctx.artifacts_dir))
-        ttd, ttr = report.time_to_detect_s, report.time_to_rollback_s
-        measurements = []
-        if ttd is not None:
-            measurements.append(
-                Measurement(
-                    name="time_to_detect",
-                    value=round(ttd, 2),
-                    unit="s",
-                    target=f"<= {params.max_time_to_detect:g}s",
-                )
-            )
-        if ttr is not None:
-            measurements.append(
-                Measurement(
-                    name="time_to_rollback",
-                    value=round(ttr, 2),
-                    unit="s",
-                    target=f"<= {params.max_time_to_rollback:g}s",
-                )
-            )
-        evidence = Evidence(excerpt="\n".join(report.log[-40:]), artifacts=artifacts)
-        reproducer = (
-            f"golive deploy {spec.root} --env {ctx.environment_name} --version {params.version} "
-            f"--strategy {strategy.value}" + "".join(f" --var {k}={v}" for k, v in params.vars.items())
+        first = deployer()
+        own_baseline = await _ensure_baseline(first, params, ctx.environment_name)
+        # A fresh deployer (fresh log) for the drill itself, on the same driver.
+        report = await deployer(first.driver).deploy(
+            Release(version=params.version, vars=params.vars), strategy=Strategy(params.strategy)
         )
-        problems = []
-        if report.outcome is DeployOutcome.SUCCEEDED:
-            problems.append(f"the bad version {params.version} passed verification and is LIVE")
-        elif report.outcome is not DeployOutcome.ROLLED_BACK:
-            problems.append(f"deploy ended {report.outcome.value}: {report.reason}")
-        elif not report.rollback_verified:
-            problems.append("the rollback was not verified")
-        if ttd is not None and ttd > params.max_time_to_detect:
-            problems.append(f"time to detect {ttd:.1f}s > {params.max_time_to_detect:g}s")
-        if ttr is not None and ttr > params.max_time_to_rollback:
-            problems.append(f"time to roll back {ttr:.1f}s > {params.max_time_to_rollback:g}s")
-        times = (
-            f"detected in {ttd:.1f}s (target {params.max_time_to_detect:g}s), "
-            f"rolled back in {ttr:.1f}s (target {params.max_time_to_rollback:g}s)"
-            if ttd is not None and ttr is not None
-            else "no timings"
-        )
-        if problems:
-            return Outcome(
-                status=Status.FAIL,
-                summary=f"deploy drill of {params.version}: " + "; ".join(problems) + f" ({times})",
-                measurements=tuple(measurements),
-                evidence=evidence,
-                reproducer=reproducer,
-            )
-        return Outcome(
-            status=Status.PASS,
-            summary=f"bad version {params.version} {times}; "
-            f"{report.previous.version if report.previous else 'the previous version'} serves again",
-            measurements=tuple(measurements),
-            evidence=evidence,
-            reproducer=reproducer,
-        )
+        if own_baseline and isinstance(first.driver, LocalDriver):
+            # The drill started the local deployment, so it leaves nothing running.
+            await first.driver.down()
+    return report
 
 
-CHECK_TYPES: list[type[Check]] = [DeployDrillCheck]
-"""The deploy family's check types (picked up by :func:`golive.checks.builtin_types`)."""
+async def _ensure_baseline(deployer: Deployer, params: DeployDrillParams, env_name: str) -> bool:
+    """Deploy ``baseline_version`` when nothing runs; True when the drill did so."""
+    state = await deployer.driver.state()
+    if state.stable is not None:
+        return False
+    if params.baseline_version is None:
+        raise CheckError(
+            f"nothing is deployed in {env_name!r}: deploy a good version first or set baseline_version"
+        )
+    base = await deployer.deploy(Release(version=params.baseline_version), strategy=Strategy.ROLLING)
+    if base.outcome is not DeployOutcome.SUCCEEDED:
+        raise CheckError(f"the baseline {params.baseline_version} did not deploy: {base.reason}")
+    return True
+
+
+def _judge(report: DeployReport, params: DeployDrillParams, ctx: CheckContext, spec: Spec) -> Outcome:
+    """Pass when the bad version was caught and rolled back, verified, within both targets."""
+    from golive.deploy.report import write_report
+
+    artifacts = tuple(str(p) for p in write_report(report, ctx.artifacts_dir))
+    ttd, ttr = report.time_to_detect_s, report.time_to_rollback_s
+    found = Findings()
+    if ttd is not None:
+        found.measure("time_to_detect", round(ttd, 2), "s", f"<= {params.max_time_to_detect:g}s")
+    if ttr is not None:
+        found.measure("time_to_rollback", round(ttr, 2), "s", f"<= {params.max_time_to_rollback:g}s")
+    if report.outcome is DeployOutcome.SUCCEEDED:
+        found.problem(f"the bad version {params.version} passed verification and is LIVE")
+    elif report.outcome is not DeployOutcome.ROLLED_BACK:
+        found.problem(f"deploy ended {report.outcome.value}: {report.reason}")
+    elif not report.rollback_verified:
+        found.problem("the rollback was not verified")
+    if ttd is not None and ttd > params.max_time_to_detect:
+        found.problem(f"time to detect {ttd:.1f}s > {params.max_time_to_detect:g}s")
+    if ttr is not None and ttr > params.max_time_to_rollback:
+        found.problem(f"time to roll back {ttr:.1f}s > {params.max_time_to_rollback:g}s")
+    times = (
+        f"detected in {ttd:.1f}s (target {params.max_time_to_detect:g}s), "
+        f"rolled back in {ttr:.1f}s (target {params.max_time_to_rollback:g}s)"
+        if ttd is not None and ttr is not None
+        else "no timings"
+    )
+    previous = report.previous.version if report.previous else "the previous version"
+    reproducer = (
+        f"golive deploy {spec.root} --env {ctx.environment_name} --version {params.version} "
+        f"--strategy {params.strategy}" + "".join(f" --var {k}={v}" for k, v in params.vars.items())
+    )
+    return found.outcome(
+        passed=f"bad version {params.version} {times}; {previous} serves again",
+        failed=f"deploy drill of {params.version} ({times})",
+        evidence=Evidence(excerpt="\n".join(report.log[-40:]), artifacts=artifacts),
+        reproducer=reproducer,
+    )

@@ -9,17 +9,15 @@ tool's business.
 
 from __future__ import annotations
 
-import os
 import shlex
-from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 
-from golive import _interpolate
-from golive._process import ProcessResult, build_argv, run_process
-from golive.checks._common import excerpt
 from golive.deploy.base import DeployError, DriverState, Release, RollingOnlyDriver, Strategy
 from golive.deploy.config import CommandDriverConfig, CommandLine
+from golive.kit.environment import MissingVariableError, Variables
+from golive.kit.processes import ProcessResult, build_argv, run_process
+from golive.kit.text import excerpt
 
 
 class CommandDriver(RollingOnlyDriver):
@@ -30,37 +28,41 @@ class CommandDriver(RollingOnlyDriver):
     strategies: ClassVar[frozenset[Strategy]] = frozenset({Strategy.ROLLING})
 
     def __init__(
-        self, config: CommandDriverConfig, *, workdir: Path, environ: Mapping[str, str] | None = None
+        self, config: CommandDriverConfig, *, workdir: Path, variables: Variables | None = None
     ) -> None:
-        """Commands run in ``workdir`` (the spec's directory)."""
+        """Commands run in ``workdir`` (the spec's directory); ``variables`` resolve ``${VAR}``."""
         self.config = config
         self.workdir = workdir
-        self.environ = dict(environ if environ is not None else os.environ)
+        self.variables = variables or Variables.for_process()
         self.previous: str | None = None
-        """The version running before this run's deploy (set by :meth:`deploy`)."""
+        """The version a rollback returned to (``PREVIOUS_VERSION`` from then on)."""
         self.ran: list[ProcessResult] = []
         """Every command this driver ran, for the deploy report."""
 
-    def _values(self, release: Release | None) -> dict[str, str]:
-        values = dict(self.environ)
+    def _set(self, release: Release | None) -> dict[str, str]:
+        """``VERSION`` and ``PREVIOUS_VERSION``, where known: set for the command and its line."""
+        values: dict[str, str] = {}
         if release is not None:
             values["VERSION"] = release.version
         if self.previous is not None:
             values["PREVIOUS_VERSION"] = self.previous
         return values
 
-    def _argv(self, command: CommandLine, values: Mapping[str, str]) -> tuple[str, ...]:
+    def _argv(self, command: CommandLine, values: Variables) -> tuple[str, ...]:
         try:
             if isinstance(command, str):
-                return build_argv(_interpolate.resolve(command, values), shell=True)
-            return tuple(_interpolate.resolve(a, values) for a in command)
-        except _interpolate.MissingVariableError as exc:
+                return build_argv(values.resolve(command), shell=True)
+            return tuple(values.resolve(a) for a in command)
+        except MissingVariableError as exc:
             raise DeployError(str(exc)) from None
 
     async def _run(self, what: str, command: CommandLine, release: Release | None) -> ProcessResult:
-        values = self._values(release)
-        env = {k: v for k, v in values.items() if k in ("VERSION", "PREVIOUS_VERSION")}
-        env.update({k: _interpolate.resolve(v, values) for k, v in self.config.env.items()})
+        env = self._set(release)
+        values = self.variables.with_vars(env)
+        try:
+            env.update({k: values.resolve(v) for k, v in self.config.env.items()})
+        except MissingVariableError as exc:
+            raise DeployError(str(exc)) from None
         argv = self._argv(command, values)
         result = await run_process(list(argv), cwd=self.workdir, env=env, timeout=self.config.timeout)
         self.ran.append(result)
@@ -85,8 +87,7 @@ class CommandDriver(RollingOnlyDriver):
 
     def plan(self, release: Release, strategy: Strategy) -> list[str]:
         """The deploy and rollback command lines with the version filled in."""
-        values = self._values(release)
-        values.setdefault("PREVIOUS_VERSION", "<previous>")
+        values = self.variables.with_vars({"PREVIOUS_VERSION": "<previous>", **self._set(release)})
         return [
             f"deploy: {shlex.join(self._argv(self.config.deploy, values))}",
             f"on failure, rollback: {shlex.join(self._argv(self.config.rollback, values))}",

@@ -11,17 +11,15 @@ applies (validated offline), not against a live cluster.
 
 from __future__ import annotations
 
-import os
 import shlex
-from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 
-from golive import _interpolate
-from golive._process import run_process
-from golive.checks._common import excerpt
 from golive.deploy.base import DeployError, DriverState, Release, RollingOnlyDriver, Strategy
 from golive.deploy.config import KubernetesDriverConfig
+from golive.kit.environment import MissingVariableError, Variables
+from golive.kit.processes import run_process
+from golive.kit.text import excerpt
 
 
 class KubernetesDriver(RollingOnlyDriver):
@@ -35,12 +33,13 @@ class KubernetesDriver(RollingOnlyDriver):
     strategies: ClassVar[frozenset[Strategy]] = frozenset({Strategy.ROLLING})
 
     def __init__(
-        self, config: KubernetesDriverConfig, *, workdir: Path, environ: Mapping[str, str] | None = None
+        self, config: KubernetesDriverConfig, *, workdir: Path, variables: Variables | None = None
     ) -> None:
-        """Manifests are relative to ``workdir`` (the spec's directory)."""
+        """Manifests are relative to ``workdir`` (the spec's directory); ``variables`` resolve
+        ``${VAR}`` in the image reference."""
         self.config = config
         self.workdir = workdir
-        self.environ = dict(environ if environ is not None else os.environ)
+        self.variables = variables or Variables.for_process()
         self.commands: list[list[str]] = []
         """Every command line run, in order (the deploy report and the tests read it)."""
         self._rolled_out = False
@@ -55,8 +54,8 @@ class KubernetesDriver(RollingOnlyDriver):
     def image(self, version: str) -> str:
         """The image reference of a version."""
         try:
-            return _interpolate.resolve(self.config.image, {**self.environ, "VERSION": version})
-        except _interpolate.MissingVariableError as exc:
+            return self.variables.with_vars({"VERSION": version}).resolve(self.config.image)
+        except MissingVariableError as exc:
             raise DeployError(str(exc)) from None
 
     def _target(self) -> str:

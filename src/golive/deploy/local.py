@@ -4,9 +4,12 @@ Each version runs as its own process on a free loopback port (the configured com
 ``${PORT}`` and ``${VERSION}``); nginx, also started by golive, splits traffic between the
 stable instance and a candidate with weighted upstreams. Canary steps rewrite the weights,
 a blue-green switch moves all weight at once; each change is an ``nginx -t`` plus a graceful
-``nginx -s reload``. Processes run in their own sessions and outlive ``golive deploy``: what
-runs is remembered in ``state.json`` in the state directory so the next deploy, ``golive
-rollback`` and ``golive deploy --down`` find them.
+``nginx -s reload``. Processes are started detached (their own sessions, no parent-death
+signal) because they must outlive ``golive deploy``: what runs is remembered in ``state.json``
+in the state directory so the next deploy, ``golive rollback`` and ``golive deploy --down``
+find them. A recorded pid counts as running only while its command line is still the one the
+instance showed when it became healthy, so a reused pid is never taken for (or stopped as) an
+instance.
 
 The driver also writes ``targets.json`` there, a Prometheus ``file_sd`` target list whose
 ``version`` and ``track`` labels let analysis queries pick one version's series.
@@ -16,9 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shlex
-import socket
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,16 +28,31 @@ from typing import Any, ClassVar
 
 import httpx
 
-from golive import _interpolate
-from golive.deploy._nginx import Nginx, Upstream, alive, spawn, stop_process
+from golive.deploy._nginx import Nginx, Upstream
 from golive.deploy.base import DeployError, DriverState, Release, Strategy
 from golive.deploy.config import LocalDriverConfig
+from golive.kit.environment import MissingVariableError, Variables
+from golive.kit.files import FileWriteError, atomic_write
+from golive.kit.processes import (
+    ManagedProcess,
+    ProcessStartError,
+    free_port,
+    http_probe,
+    pid_runs,
+    stop_group,
+)
+
+#: How long a stopping instance may take to finish its requests before it is killed.
+_STOP_GRACE_S = 15.0
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _cmdline(pid: int) -> str:
+    """The command line ``pid`` shows now ("" once it is gone, or for a zombie)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return ""
+    return raw.replace(b"\0", b" ").decode(errors="replace").strip()
 
 
 @dataclass(kw_only=True)
@@ -45,12 +61,20 @@ class _Instance:
     vars: dict[str, str]
     port: int
     pid: int
+    #: Its command line once healthy: a recorded pid is this instance only while it matches.
+    marker: str = ""
 
     def release(self) -> Release:
         return Release(version=self.version, vars=dict(self.vars))
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": self.version, "vars": self.vars, "port": self.port, "pid": self.pid}
+        return {
+            "version": self.version,
+            "vars": self.vars,
+            "port": self.port,
+            "pid": self.pid,
+            "marker": self.marker,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> _Instance | None:
@@ -61,6 +85,7 @@ class _Instance:
             vars={str(k): str(v) for k, v in dict(data.get("vars", {})).items()},
             port=int(data["port"]),
             pid=int(data["pid"]),
+            marker=str(data.get("marker", "")),
         )
 
 
@@ -87,13 +112,19 @@ class LocalDriver:
         *,
         workdir: Path,
         environment: str,
-        environ: Mapping[str, str] | None = None,
+        variables: Variables | None = None,
     ) -> None:
-        """``workdir`` is the spec's directory; state lives in ``<state_dir>/<environment>``."""
+        """``workdir`` is the spec's directory; state lives in ``<state_dir>/<environment>``.
+
+        ``variables`` resolve ``${VAR}`` in the command and its env (default: the process
+        environment); ``GOLIVE_PYTHON`` is golive's interpreter unless set.
+        """
         self.config = config
         self.workdir = workdir
-        self.environ = dict(environ if environ is not None else os.environ)
-        self.environ.setdefault("GOLIVE_PYTHON", sys.executable)
+        variables = variables or Variables.for_process()
+        if "GOLIVE_PYTHON" not in variables.environ:
+            variables = variables.with_environ({"GOLIVE_PYTHON": sys.executable})
+        self.variables = variables
         state_root = Path(config.state_dir)
         # Absolute: instances run in their own cwd and get ${STATE_DIR} in their settings.
         self.dir = (
@@ -102,6 +133,9 @@ class LocalDriver:
         self._state_file = self.dir / "state.json"
         self._state = self._load()
         self._starting: _Instance | None = None
+        self._nginx_ctl: Nginx | None = None
+        # Instances this run started: their handles reap them and tell at once when they exit.
+        self._processes: dict[int, ManagedProcess] = {}
 
     # -- state ------------------------------------------------------------------------------
 
@@ -131,10 +165,7 @@ class LocalDriver:
             "candidate": s.candidate.to_json() if s.candidate else None,
             "standby": s.standby.to_json() if s.standby else None,
         }
-        self.dir.mkdir(parents=True, exist_ok=True)
-        tmp = self._state_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
-        tmp.replace(self._state_file)
+        _write(self._state_file, json.dumps(data, indent=2, sort_keys=True))
         self._write_targets()
 
     def _write_targets(self) -> None:
@@ -149,10 +180,7 @@ class LocalDriver:
             )
             if inst is not None
         ]
-        path = self.dir / "targets.json"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(groups, indent=2))
-        tmp.replace(path)
+        _write(self.targets_file, json.dumps(groups, indent=2))
 
     @property
     def targets_file(self) -> Path:
@@ -160,9 +188,11 @@ class LocalDriver:
         return self.dir / "targets.json"
 
     def _nginx(self) -> Nginx:
-        if not self._state.port:
-            self._state.port = self.config.port or _free_port()
-        return Nginx(self.config.nginx, self.dir / "nginx", self._state.port)
+        if self._nginx_ctl is None:
+            if not self._state.port:
+                self._state.port = self.config.port or free_port()
+            self._nginx_ctl = Nginx(self.config.nginx, self.dir / "nginx", self._state.port)
+        return self._nginx_ctl
 
     @property
     def entry_url(self) -> str:
@@ -174,7 +204,7 @@ class LocalDriver:
         s = self._state
         for attr in ("stable", "candidate", "standby"):
             inst = getattr(s, attr)
-            if inst is not None and not alive(inst.pid):
+            if inst is not None and not self._running(inst):
                 setattr(s, attr, None)
         url = self._nginx().url if self._nginx().pid() else None
         return DriverState(
@@ -189,24 +219,25 @@ class LocalDriver:
 
     # -- instances --------------------------------------------------------------------------
 
-    def _argv(self, release: Release, port: int) -> tuple[list[str], dict[str, str]]:
-        values = {
-            **self.environ,
-            "PORT": str(port),
-            "VERSION": release.version,
-            "STATE_DIR": str(self.dir),
-        }
+    def _command(self, release: Release, port: int) -> tuple[list[str], dict[str, str]]:
+        """The instance's argv, and its environment on top of golive's."""
+        values = self.variables.with_vars(
+            {"PORT": str(port), "VERSION": release.version, "STATE_DIR": str(self.dir)}
+        )
         try:
-            argv = [_interpolate.resolve(a, values) for a in self.config.command]
-            env = {k: _interpolate.resolve(v, values) for k, v in self.config.env.items()}
-        except _interpolate.MissingVariableError as exc:
+            argv = [values.resolve(a) for a in self.config.command]
+            settings = {k: values.resolve(v) for k, v in self.config.env.items()}
+        except MissingVariableError as exc:
             raise DeployError(str(exc)) from None
+        env = dict(self.variables.environ)
+        env.update(settings)
         env.update(release.vars)
-        return argv, {**self.environ, **env, "PORT": str(port)}
+        env["PORT"] = str(port)
+        return argv, env
 
     def plan(self, release: Release, strategy: Strategy) -> list[str]:
         """The commands and traffic changes a deploy of ``release`` would make."""
-        argv, _ = self._argv(release, 0)
+        argv, _ = self._command(release, 0)
         ng = self._nginx().command_lines()
         start = shlex.join(argv).replace("PORT=0", "PORT=<free>")
         lines = [f"start instance: {start}  (PORT=<free port>, env {', '.join(sorted(self.config.env))})"]
@@ -220,55 +251,60 @@ class LocalDriver:
         return lines
 
     async def _start_instance(self, release: Release) -> _Instance:
-        port = _free_port()
-        argv, env = self._argv(release, port)
+        port = free_port()
+        argv, env = self._command(release, port)
         cwd = Path(self.config.cwd)
         cwd = (cwd if cwd.is_absolute() else self.workdir / cwd).resolve()
         log = self.dir / "logs" / f"{release.version}-{port}.log"
-        pid = spawn(argv, cwd=cwd, env=env, log=log)
-        inst = _Instance(version=release.version, vars=dict(release.vars), port=port, pid=pid)
+        try:
+            proc = ManagedProcess.start(argv, log=log, cwd=cwd, env=env, detached=True, append_log=True)
+        except ProcessStartError as exc:
+            raise DeployError(str(exc)) from None
+        self._processes[proc.pid] = proc
+        inst = _Instance(version=release.version, vars=dict(release.vars), port=port, pid=proc.pid)
         # Listed for Prometheus at once: its discovery batches updates (about 5 s), so a
         # target announced only once healthy would have no data when traffic starts.
         self._starting = inst
-        self.dir.mkdir(parents=True, exist_ok=True)
         self._write_targets()
         try:
-            await self._wait_healthy(inst, log)
+            await self._wait_healthy(proc, inst)
         except BaseException:
             self._starting = None
             self._write_targets()
-            await stop_process(pid, timeout=5)
+            await self._stop_instance(inst)
             raise
+        inst.marker = _cmdline(proc.pid)
         # The file keeps listing it until the caller saves the new state: removing it in
         # between would make Prometheus drop and restart the target's scrapes.
         self._starting = None
         return inst
 
-    async def _wait_healthy(self, inst: _Instance, log: Path) -> None:
+    async def _wait_healthy(self, proc: ManagedProcess, inst: _Instance) -> None:
         url = f"http://127.0.0.1:{inst.port}{self.config.health_path}"
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.config.start_timeout
-        last = "no answer"
         async with httpx.AsyncClient(timeout=2.0) as client:
-            while loop.time() < deadline:
-                if not alive(inst.pid):
-                    tail = log.read_text(errors="replace")[-1500:] if log.exists() else ""
-                    raise DeployError(f"version {inst.version} exited before it was healthy:\n{tail}")
-                try:
-                    r = await client.get(url)
-                    if 200 <= r.status_code < 300:
-                        return
-                    last = f"HTTP {r.status_code}"
-                except httpx.HTTPError as exc:
-                    last = type(exc).__name__
-                await asyncio.sleep(0.1)
-        raise DeployError(
-            f"version {inst.version} not healthy at {url} within {self.config.start_timeout:g}s ({last})"
-        )
+            try:
+                await proc.wait_healthy(
+                    http_probe(url, client=client),
+                    timeout=self.config.start_timeout,
+                    what=f"version {inst.version} ({url})",
+                )
+            except ProcessStartError as exc:
+                raise DeployError(str(exc)) from None
+
+    def _running(self, inst: _Instance) -> bool:
+        proc = self._processes.get(inst.pid)
+        if proc is not None:
+            return proc.returncode is None
+        return pid_runs(inst.pid, inst.marker)
 
     async def _stop_instance(self, inst: _Instance | None) -> None:
-        if inst is not None:
-            await stop_process(inst.pid, timeout=15)
+        if inst is None:
+            return
+        proc = self._processes.pop(inst.pid, None)
+        if proc is not None:
+            await proc.stop(_STOP_GRACE_S)
+        elif pid_runs(inst.pid, inst.marker):
+            await asyncio.to_thread(stop_group, inst.pid, _STOP_GRACE_S)
 
     async def _route(self) -> None:
         s = self._state
@@ -310,7 +346,7 @@ class LocalDriver:
             return
         if release is None:
             raise DeployError("no previous version to roll back to")
-        if s.stable is not None and s.stable.version == release.version and alive(s.stable.pid):
+        if s.stable is not None and s.stable.version == release.version and self._running(s.stable):
             # The failed deploy never replaced it (e.g. the new instance did not start).
             await self._route()
             return
@@ -397,3 +433,10 @@ class LocalDriver:
 
     async def close(self) -> None:
         """Nothing to release: the deployed processes keep running by design."""
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        atomic_write(path, text)
+    except FileWriteError as exc:
+        raise DeployError(str(exc)) from None

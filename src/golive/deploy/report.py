@@ -10,6 +10,7 @@ from pathlib import Path
 from golive._serialize import to_jsonable
 from golive.deploy.analysis import AnalysisResult
 from golive.deploy.base import DeployOutcome, Release
+from golive.kit.files import atomic_write
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,12 +113,11 @@ def render_markdown(report: DeployReport) -> str:
 
 def write_report(report: DeployReport, directory: Path) -> list[Path]:
     """Write ``<env>-<version>-<time>.md`` and ``.json`` into ``directory``; return the paths."""
-    directory.mkdir(parents=True, exist_ok=True)
     stamp = report.started_at.strftime("%Y%m%dT%H%M%S")
     safe_version = "".join(c if c.isalnum() or c in ".-_" else "_" for c in report.release.version)
     # Not with_suffix: a version like 1.1.0 would have its ".0-..." taken for a suffix.
     base = f"{report.environment}-{safe_version}-{stamp}"
     md, js = directory / f"{base}.md", directory / f"{base}.json"
-    md.write_text(render_markdown(report), encoding="utf-8")
-    js.write_text(report.to_json(), encoding="utf-8")
+    atomic_write(md, render_markdown(report))
+    atomic_write(js, report.to_json())
     return [md, js]

@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
-from golive import _interpolate
-from golive.checks.base import CheckContext
 from golive.checks.registry import CheckRegistry
 from golive.deploy.analysis import (
     AnalysisResult,
@@ -24,6 +22,8 @@ from golive.deploy.analysis import (
 from golive.deploy.base import DeployError
 from golive.deploy.config import Analysis, Verify
 from golive.errors import GoliveError
+from golive.kit.check import CheckContext
+from golive.kit.environment import MissingVariableError, Variables
 from golive.results import Status
 from golive.spec import Spec
 
@@ -48,18 +48,18 @@ class Verifier:
         client: httpx.AsyncClient,
         log: Callable[[str], None],
         registry: CheckRegistry | None = None,
-        environ: Mapping[str, str] | None = None,
+        variables: Variables | None = None,
         artifacts_dir: Path | None = None,
     ) -> None:
-        """``client`` is shared by probes and smoke checks."""
+        """``client`` is shared by probes and smoke checks; ``variables`` resolve ``${VAR}``
+        (default: the environment's vars over the process environment)."""
         self.spec = spec
-        self.env_name = env_name
-        self.environment = spec.environments[env_name]
+        self.env_name, self.environment = spec.environment(env_name)
         self.verify = verify
         self.client = client
         self.log = log
         self.registry = registry
-        self.environ = dict(environ or {})
+        self.variables = variables or Variables.for_process(self.environment.vars)
         self.artifacts_dir = artifacts_dir or spec.root / ".golive" / "deploys" / "artifacts"
         self.analyses: list[AnalysisResult] = []
 
@@ -70,10 +70,9 @@ class Verifier:
 
     def resolve(self, text: str) -> str:
         """``${VAR}`` references from the environment's vars and the process environment."""
-        merged = {**self.environ, **self.environment.vars}
         try:
-            return _interpolate.resolve(text, merged)
-        except _interpolate.MissingVariableError as exc:
+            return self.variables.resolve(text)
+        except MissingVariableError as exc:
             raise DeployError(str(exc)) from None
 
     def base_url(self) -> str:
@@ -123,7 +122,8 @@ class Verifier:
                 http=self.client,
                 logger=logging.getLogger(f"golive.deploy.smoke.{cid}"),
                 timeout=criterion.timeout,
-                environ=self.environ,
+                environ=self.variables.environ,
+                spec=self.spec,
             )
             try:
                 outcome = await asyncio.wait_for(check.run(criterion.check.params, ctx), criterion.timeout)

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from golive.checks._common import excerpt
-from golive.checks.base import CheckContext
 from golive.dr import _postgres as pg
 from golive.dr._urls import DbKind, DbUrl
 from golive.dr.base import DrError
+from golive.kit.check import CheckContext
+from golive.kit.text import excerpt
 
 __all__ = ["Verdict", "database_size", "newest", "size", "verify"]
 

@@ -18,16 +18,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from golive.checks._common import excerpt, redact
-from golive.checks.base import CheckContext, CheckError
 from golive.dr import _postgres as pg
+from golive.dr._params import MigrationsParams, resolve_command
 from golive.dr._urls import DbUrl
 from golive.dr.base import DrError
-
-if TYPE_CHECKING:
-    from golive.dr.checks import MigrationsParams
+from golive.kit.check import CheckContext, CheckError
+from golive.kit.text import excerpt, redact
 
 __all__ = ["RoundTrip", "RoundTripStep", "alembic_head", "lint", "round_trip"]
 
@@ -182,7 +179,7 @@ async def round_trip(params: MigrationsParams, ctx: CheckContext, server: DbUrl 
                 cmd = params.commands.upgrade if action == "upgrade" else params.commands.downgrade
                 env = {k: ctx.resolve(v) for k, v in params.commands.env.items()}
                 env["DATABASE_URL"] = own_url
-                argv = ctx.resolve(cmd) if isinstance(cmd, str) else [ctx.resolve(a) for a in cmd]
+                argv = resolve_command(ctx.variables, cmd)
                 cwd = ctx.path(params.commands.cwd) if params.commands.cwd else ctx.workdir
                 result = await ctx.run(argv, shell=isinstance(cmd, str), cwd=cwd, env=env)
                 ok = result.returncode == 0 and not result.timed_out

@@ -8,14 +8,14 @@ from typing import Any
 
 import jinja2
 
-from golive.dr.checks import (
+from golive.dr._params import (
     BackupParams,
-    CommandLine,
     DrillParams,
     MigrationsParams,
     RestoreEstimateParams,
     command_text,
 )
+from golive.kit.processes import CommandLine
 from golive.spec import Spec, format_duration
 
 __all__ = ["DEFAULT_PATH", "render_dr_runbook"]

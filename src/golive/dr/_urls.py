@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from golive.checks._common import redact
 from golive.dr.base import DrError
+from golive.kit.text import redact
 
 __all__ = ["DbKind", "DbUrl", "parse_db_url"]
 

@@ -45,10 +45,12 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 def as_utc(value: datetime) -> datetime:
+    """``value`` in UTC; a naive datetime is taken to be UTC already."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def utcnow() -> datetime:
+    """The current time in UTC."""
     return datetime.now(UTC)
 
 

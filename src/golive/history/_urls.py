@@ -30,6 +30,7 @@ def default_store_url(root: Path) -> str:
 
 
 def normalize(url: str) -> URL:
+    """The parsed URL, with plain ``postgresql://`` mapped to the installed driver."""
     parsed = make_url(url)
     # Plain postgresql:// would pick psycopg2, which is not installed: psycopg 3 is.
     if parsed.drivername in ("postgresql", "postgres"):
@@ -38,6 +39,7 @@ def normalize(url: str) -> URL:
 
 
 def reason(error: BaseException, raw_url: str) -> str:
+    """One line saying why the store failed, with the URL's password masked."""
     if isinstance(error, DBAPIError) and error.orig is not None:
         text = str(error.orig)
     else:
@@ -48,6 +50,7 @@ def reason(error: BaseException, raw_url: str) -> str:
 
 
 def password_of(raw_url: str) -> str | None:
+    """The password in a store URL, or None."""
     try:
         password = make_url(raw_url).password
         return None if password is None else str(password)

@@ -131,13 +131,14 @@ class PrometheusClient:
         self.base_url = base_url.rstrip("/")
         self._timeout = timeout
 
-    def reproducer(self, path: str, query: str | None = None) -> str:
-        """A curl command that repeats a request (for a report's reproducer)."""
+    def reproducer(self, endpoint: str, query: str | None = None) -> str:
+        """A curl command that repeats a request to an API endpoint (``query``, ``alerts``, ...)."""
         import shlex
 
+        url = f"{self.base_url}/api/v1/{endpoint}"
         if query is None:
-            return f"curl -s {shlex.quote(self.base_url + path)}"
-        return f"curl -s {self.base_url}{path} --data-urlencode {shlex.quote('query=' + query)}"
+            return f"curl -s {shlex.quote(url)}"
+        return f"curl -s {url} --data-urlencode {shlex.quote('query=' + query)}"
 
     async def _get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
         url = f"{self.base_url}{path}"

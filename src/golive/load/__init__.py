@@ -11,9 +11,9 @@ FAMILY = Family(
     help="Load, capacity, soak and stress tests on Locust; capacity plans.",
     checks={
         "load.test": "golive.load.checks:LoadTestCheck",
-        "load.capacity": "golive.load.checks:LoadCapacityCheck",
-        "load.soak": "golive.load.checks:LoadSoakCheck",
-        "load.stress": "golive.load.checks:LoadStressCheck",
+        "load.capacity": "golive.load._capacity_check:LoadCapacityCheck",
+        "load.soak": "golive.load._soak:LoadSoakCheck",
+        "load.stress": "golive.load._stress:LoadStressCheck",
         "db.queries": "golive.load.checks:DbQueriesCheck",
     },
     commands={

@@ -12,11 +12,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import Field
-
-from golive.checks._common import redact
-from golive.checks.base import CheckContext, CheckError
-from golive.load._params import ScenarioParams
+from golive.kit.check import CheckContext, CheckError
+from golive.kit.files import atomic_write
+from golive.kit.text import redact
+from golive.load._params import DbQueriesParams
 from golive.results import Evidence, Measurement, Outcome, Status
 
 ENABLE_HINT = (
@@ -24,20 +23,6 @@ ENABLE_HINT = (
     "postgres with `-c shared_preload_libraries=pg_stat_statements`), restart PostgreSQL, then run "
     "`CREATE EXTENSION pg_stat_statements;` in the database"
 )
-
-
-class DbQueriesParams(ScenarioParams):
-    """Params of ``db.queries``: a load scenario plus what to report."""
-
-    database_url: str | None = Field(default=None, description="[default: the environment's database_url]")
-    top: int = Field(default=10, ge=1, le=100)
-    large_table_rows: int = Field(
-        default=10_000, ge=1, description="Seq scans on tables this big are flagged."
-    )
-    max_mean_ms: float | None = Field(
-        default=None, gt=0, description="Fail when a query's mean is above this."
-    )
-    create_extension: bool = Field(default=False, description="Run CREATE EXTENSION if it is missing.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +65,10 @@ def _sqlalchemy_to_libpq(url: str) -> str:
     return url
 
 
+Snapshot = tuple[dict[int, tuple[Any, ...]], dict[str, tuple[Any, ...]]]
+"""Statements by query id and tables by name, as read from the statistics views."""
+
+
 class _Pg:
     def __init__(self, url: str) -> None:
         try:
@@ -118,7 +107,7 @@ class _Pg:
             return f"pg_stat_statements is not loaded: {str(exc).strip().splitlines()[0]}"
         return None
 
-    def snapshot(self) -> tuple[dict[int, tuple[Any, ...]], dict[str, tuple[Any, ...]]]:
+    def snapshot(self) -> Snapshot:
         stmts = {int(r[0]): r for r in self.rows(_STATEMENTS) if r[0] is not None}
         tables = {str(r[0]): r for r in self.rows(_TABLES)}
         return stmts, tables
@@ -170,6 +159,38 @@ def _table(title: str, stats: list[QueryStat]) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Observed:
+    """Statistics before and after the load, and what the load itself reported."""
+
+    before: Snapshot
+    after: Snapshot
+    load_table: str
+    reproducer: str
+
+
+async def _observe(
+    url: str, params: DbQueriesParams, load: Callable[[], Awaitable[tuple[str, str]]]
+) -> _Observed | str:
+    """Snapshot, run ``load``, snapshot again; or why the statistics cannot be read (skipped)."""
+    try:
+        pg = await asyncio.to_thread(_Pg, url)
+    except CheckError:
+        raise
+    except Exception as exc:
+        raise CheckError(f"cannot connect to {redact(url)}: {str(exc).strip()}") from None
+    try:
+        reason = await asyncio.to_thread(pg.available, params.create_extension)
+        if reason is not None:
+            return f"{reason}; {ENABLE_HINT}"
+        before = await asyncio.to_thread(pg.snapshot)
+        load_table, reproducer = await load()
+        after = await asyncio.to_thread(pg.snapshot)
+    finally:
+        await asyncio.to_thread(pg.close)
+    return _Observed(before=before, after=after, load_table=load_table, reproducer=reproducer)
+
+
 async def run_db_queries(
     params: DbQueriesParams, ctx: CheckContext, load: Callable[[], Awaitable[tuple[str, str]]]
 ) -> Outcome:
@@ -183,23 +204,21 @@ async def run_db_queries(
             status=Status.SKIPPED,
             summary=f"db.queries needs PostgreSQL; the database is {url.split(':', 1)[0]}",
         )
-    try:
-        pg = await asyncio.to_thread(_Pg, url)
-    except CheckError:
-        raise
-    except Exception as exc:
-        raise CheckError(f"cannot connect to {redact(url)}: {str(exc).strip()}") from None
-    try:
-        reason = await asyncio.to_thread(pg.available, params.create_extension)
-        if reason is not None:
-            return Outcome(status=Status.SKIPPED, summary=f"{reason}; {ENABLE_HINT}")
-        before = await asyncio.to_thread(pg.snapshot)
-        load_table, reproducer = await load()
-        after = await asyncio.to_thread(pg.snapshot)
-    finally:
-        await asyncio.to_thread(pg.close)
-    stmts = [s for s in diff_statements(before[0], after[0]) if "pg_stat_" not in s.query]
-    scans = diff_tables(before[1], after[1], params.large_table_rows)
+    observed = await _observe(url, params, load)
+    if isinstance(observed, str):
+        return Outcome(status=Status.SKIPPED, summary=observed)
+    stmts = [s for s in diff_statements(observed.before[0], observed.after[0]) if "pg_stat_" not in s.query]
+    scans = diff_tables(observed.before[1], observed.after[1], params.large_table_rows)
+    return _judge(params, ctx, stmts, scans, observed)
+
+
+def _judge(
+    params: DbQueriesParams,
+    ctx: CheckContext,
+    stmts: list[QueryStat],
+    scans: list[SeqScan],
+    observed: _Observed,
+) -> Outcome:
     by_total = sorted(stmts, key=lambda s: -s.total_ms)[: params.top]
     by_calls = sorted(stmts, key=lambda s: -s.calls)[: params.top]
     by_mean = sorted(stmts, key=lambda s: -s.mean_ms)[: params.top]
@@ -214,12 +233,11 @@ async def run_db_queries(
             _table("top by calls", by_calls),
             _table("top by mean time", by_mean),
             "sequential scans on large tables:\n" + ("\n".join(scan_lines) or "  none"),
-            "load:\n" + load_table,
+            "load:\n" + observed.load_table,
         ]
     )
-    ctx.artifacts_dir.mkdir(parents=True, exist_ok=True)
     path = ctx.artifacts_dir / "db-queries.txt"
-    path.write_text(text + "\n")
+    atomic_write(path, text + "\n")
     problems = [f"seq scans on {s.table} ({s.rows} rows)" for s in scans]
     slow = [s for s in stmts if params.max_mean_ms is not None and s.mean_ms > params.max_mean_ms]
     problems += [f"mean {s.mean_ms:.1f}ms > {params.max_mean_ms:g}ms: {s.query[:60]}" for s in slow[:3]]
@@ -236,30 +254,21 @@ async def run_db_queries(
     )
     evidence = Evidence(excerpt=text, artifacts=(str(path),))
     if not stmts:
-        return Outcome(
-            status=Status.NO_DATA,
-            summary="no statements recorded during the load",
-            measurements=measurements,
-            evidence=evidence,
-            reproducer=reproducer,
+        status, summary = Status.NO_DATA, "no statements recorded during the load"
+    else:
+        top = by_total[0]
+        head = (
+            f"{len(stmts)} statements; top by time: {top.total_ms:.0f}ms over {top.calls} calls "
+            f"({top.query[:60]})"
         )
-    top = by_total[0]
-    head = (
-        f"{len(stmts)} statements; top by time: {top.total_ms:.0f}ms over {top.calls} calls "
-        f"({top.query[:60]})"
-    )
-    if problems:
-        return Outcome(
-            status=Status.FAIL,
-            summary="; ".join(problems) + f" — {head}",
-            measurements=measurements,
-            evidence=evidence,
-            reproducer=reproducer,
-        )
+        if problems:
+            status, summary = Status.FAIL, "; ".join(problems) + f" — {head}"
+        else:
+            status, summary = Status.PASS, f"no sequential scans on large tables; {head}"
     return Outcome(
-        status=Status.PASS,
-        summary=f"no sequential scans on large tables; {head}",
+        status=status,
+        summary=summary,
         measurements=measurements,
         evidence=evidence,
-        reproducer=reproducer,
+        reproducer=observed.reproducer,
     )

@@ -1,7 +1,8 @@
 """Run a :class:`LoadPlan` in the Locust engine process and read back a :class:`LoadRun`.
 
-Also the safety gate: load goes only to loopback or to hosts the environment lists in
-``allow_hosts``; the check refuses before a single request is sent.
+The engine refuses a plan before a single request is sent when its target is neither loopback
+nor in the environment's ``allow_hosts`` (:meth:`~golive.kit.CheckContext.require_target`), or
+when it would outlast the criterion's timeout.
 """
 
 from __future__ import annotations
@@ -10,30 +11,15 @@ import json
 import shlex
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from golive.checks._common import excerpt, target_allowed
-from golive.checks.base import CheckContext
+from golive.kit.check import CheckContext
+from golive.kit.files import atomic_write
+from golive.kit.text import excerpt
 from golive.load._model import LoadPlan, LoadRun
-from golive.load.base import LoadError, UnsafeTargetError
+from golive.load.base import LoadError
 
 #: Extra seconds the engine process gets beyond its plan (start-up, workers connecting, reports).
 STARTUP_MARGIN_S = 30.0
-
-
-def check_target(url: str, allow_hosts: list[str] | tuple[str, ...]) -> str:
-    """Return the host of ``url`` if load may go there; raise :class:`UnsafeTargetError` if not."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UnsafeTargetError(f"load target {url!r} is not an http(s) URL")
-    host = parts.hostname
-    if target_allowed(url, allow_hosts):
-        return host
-    allowed = {h.lower() for h in allow_hosts}
-    raise UnsafeTargetError(
-        f"refusing to send load to {host}: it is not loopback and not in the environment's "
-        f"allow_hosts ({', '.join(sorted(allowed)) or 'empty'})"
-    )
 
 
 def engine_argv(plan_path: Path, out_path: Path) -> list[str]:
@@ -66,17 +52,20 @@ class LocustEngine:
             "golive-python", "python", 1
         )
 
-    async def execute(self, plan: LoadPlan) -> LoadRun:
-        """Run the plan; bounded by its stages, ``max_requests`` and the criterion's timeout."""
-        check_target(plan.host, self.ctx.environment.allow_hosts)
-        budget = plan.max_duration_s + STARTUP_MARGIN_S
+    def check(self, plan: LoadPlan) -> None:
+        """Refuse a plan whose target is not allowed (CheckError) or that outlasts the timeout."""
+        self.ctx.require_target(plan.host, what="load")
         if plan.max_duration_s >= self.ctx.timeout:
             raise LoadError(
                 f"the load lasts {plan.max_duration_s:g}s but the criterion's timeout is "
                 f"{self.ctx.timeout:g}s: raise the criterion's timeout"
             )
-        self.ctx.artifacts_dir.mkdir(parents=True, exist_ok=True)
-        self.plan_path.write_text(json.dumps(plan.as_json(), indent=1))
+
+    async def execute(self, plan: LoadPlan) -> LoadRun:
+        """Run the plan; bounded by its stages, ``max_requests`` and the criterion's timeout."""
+        self.check(plan)
+        budget = plan.max_duration_s + STARTUP_MARGIN_S
+        atomic_write(self.plan_path, json.dumps(plan.as_json(), indent=1))
         self.run_path.unlink(missing_ok=True)
         result = await self.ctx.run(
             engine_argv(self.plan_path, self.run_path),

@@ -1,12 +1,13 @@
-"""Spec params shared by the load check types, and their translation into a :class:`LoadPlan`."""
+"""Spec params of the load check types, and their translation into a :class:`LoadPlan`."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from golive.checks.base import CheckContext, Params
+from golive.kit.check import CheckContext, Params
 from golive.load._model import AuthSpec, LoadPlan, RequestSpec, Stage
 from golive.load._resources import ResourceSpec
 from golive.load._thresholds import Threshold, parse_threshold
@@ -158,9 +159,11 @@ class ScenarioParams(Params):
         return float(self.think_time), float(self.think_time)
 
     def workers_for(self, ctx: CheckContext) -> int:
-        """Local workers: the param, or ``GOLIVE_LOAD_WORKERS`` from the environment."""
-        override = ctx.environ.get("GOLIVE_LOAD_WORKERS") or ctx.options.get("load_workers")
-        return int(override) if override not in (None, "") else self.workers
+        """Local workers: ``GOLIVE_LOAD_WORKERS`` from the environment, ``--load-workers``, the param."""
+        from_env = ctx.environ.get("GOLIVE_LOAD_WORKERS")
+        if from_env:
+            return int(from_env)
+        return ctx.load_workers if ctx.load_workers is not None else self.workers
 
     def build_plan(
         self,
@@ -249,3 +252,114 @@ class ThresholdsMixin(BaseModel):
     def effective_thresholds(self, objectives: Objectives) -> tuple[Threshold, ...]:
         """The thresholds, or the objectives' when none are given."""
         return parse_thresholds(self.thresholds) if self.thresholds else objective_thresholds(objectives)
+
+
+# -- the check types' own params --------------------------------------------------------------
+
+
+class LoadTestParams(ScenarioParams, ThresholdsMixin):
+    """Params of ``load.test``."""
+
+
+class PlanParams(Params):
+    """Inputs of the capacity plan written with a ``load.capacity`` result."""
+
+    current_rps: float | None = Field(default=None, ge=0, description="Production traffic now, req/s.")
+    current_rps_query: str | None = Field(
+        default=None, description="PromQL giving production req/s (needs the environment's prometheus_url)."
+    )
+    growth: float = Field(default=3.0, gt=0)
+    headroom: float = Field(default=30.0, ge=0, lt=100, description="Percent kept free.")
+    unit_cost: float | None = Field(default=None, ge=0, description="Cost of one instance per month.")
+    currency: str = "EUR"
+    db_max_connections: int | None = Field(default=None, ge=1)
+
+
+class LoadCapacityParams(ScenarioParams, ThresholdsMixin):
+    """Params of ``load.capacity``: step load from ``start_users`` to ``max_users``."""
+
+    start_users: int = Field(default=5, ge=1)
+    step_users: int = Field(default=5, ge=1)
+    step_factor: float | None = Field(default=None, gt=1, description="Multiply users per step instead.")
+    max_users: int = Field(default=100, ge=1)
+    step_duration: Duration = Field(default=5.0, gt=0)
+    settle: Duration = Field(default=1.0, ge=0, description="Start of each step left out of its stats.")
+    saturation: float = Field(default=85.0, gt=0, le=100, description="Percent of a limit = saturated.")
+    min_rps: float | None = Field(default=None, gt=0, description="Fail when the knee is below this.")
+    db_connections_resource: str = Field(default="db_connections")
+    plan: PlanParams | None = None
+
+    @model_validator(mode="after")
+    def _steps(self) -> LoadCapacityParams:
+        if self.max_users < self.start_users:
+            raise ValueError("max_users must be >= start_users")
+        if self.step_duration < self.settle + 2:
+            raise ValueError(
+                "step_duration must be at least settle + 2s (steps are measured in whole seconds)"
+            )
+        return self
+
+    def step_users_list(self) -> list[int]:
+        """Users of each step."""
+        out: list[int] = []
+        users = self.start_users
+        while users <= self.max_users and len(out) < 50:
+            out.append(users)
+            users = math.ceil(users * self.step_factor) if self.step_factor else users + self.step_users
+        return out
+
+
+class LoadSoakParams(ScenarioParams, ThresholdsMixin):
+    """Params of ``load.soak``: constant load; compare the first and last third of the run."""
+
+    duration: Duration = Field(default=60.0, gt=0)
+    max_memory_growth: float = Field(default=20.0, ge=0, description="Percent RSS growth allowed.")
+    max_error_drift: float = Field(default=1.0, ge=0, description="Error-rate increase allowed, in points.")
+    max_latency_drift: float = Field(default=50.0, ge=0, description="Percent p95 increase allowed.")
+
+
+class LoadStressParams(ScenarioParams):
+    """Params of ``load.stress``: overload, then a recovery period at low load."""
+
+    users: int = Field(default=100, ge=1)
+    recovery: Duration = Field(default=5.0, gt=0, description="Low-load period after the overload.")
+    recovery_users: int | None = Field(default=None, ge=1, description="[default: users / 10]")
+    max_latency: Duration = Field(
+        default=2.0, gt=0, description="p95 above this under overload means requests pile up."
+    )
+    max_error_rate: float = Field(
+        default=5.0, ge=0, le=100, description="Errors other than 429/503 allowed under overload, percent."
+    )
+    recovery_thresholds: list[str] = Field(
+        default_factory=list, description="Must hold after the overload [default: objectives, else p95 < 1s]."
+    )
+    shed_statuses: list[int] = Field(default_factory=lambda: [429, 503])
+
+    @model_validator(mode="after")
+    def _parse(self) -> LoadStressParams:
+        for t in self.recovery_thresholds:
+            parse_threshold(t)
+        return self
+
+    def recovery_slo(self, objectives: Objectives) -> tuple[Threshold, ...]:
+        """What must hold after the overload: the param, the objectives, else p95 < 1s, errors < 5%."""
+        if self.recovery_thresholds:
+            return parse_thresholds(list(self.recovery_thresholds))
+        return objective_thresholds(objectives) or (
+            parse_threshold("p95 < 1s"),
+            parse_threshold("error_rate < 5%"),
+        )
+
+
+class DbQueriesParams(ScenarioParams):
+    """Params of ``db.queries``: a load scenario plus what to report."""
+
+    database_url: str | None = Field(default=None, description="[default: the environment's database_url]")
+    top: int = Field(default=10, ge=1, le=100)
+    large_table_rows: int = Field(
+        default=10_000, ge=1, description="Seq scans on tables this big are flagged."
+    )
+    max_mean_ms: float | None = Field(
+        default=None, gt=0, description="Fail when a query's mean is above this."
+    )
+    create_extension: bool = Field(default=False, description="Run CREATE EXTENSION if it is missing.")

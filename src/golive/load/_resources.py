@@ -18,7 +18,7 @@ import httpx
 import psutil  # type: ignore[import-untyped]
 from prometheus_client.parser import text_string_to_metric_families
 
-from golive.checks._common import is_loopback
+from golive.kit.guards import is_loopback
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -32,8 +32,6 @@ import itertools
 import json
 import os
 import signal
-import socket
-import subprocess
 import sys
 import time
 import uuid
@@ -45,6 +43,7 @@ import gevent
 from locust import FastHttpUser, User, between, constant, constant_throughput, runners
 from locust.env import Environment
 
+from golive.kit.processes import ManagedProcess, free_port
 from golive.load._histogram import bucket
 from golive.load._model import LoadRun
 from golive.load._thresholds import Threshold
@@ -344,12 +343,6 @@ def drive(
     }
 
 
-def _free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
-
-
 def run_local(plan: dict[str, Any]) -> dict[str, Any]:
     """All users in this process."""
     acc = Accumulator()
@@ -364,13 +357,47 @@ def run_local(plan: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _start_workers(count: int, plan_path: str, host: str, port: int) -> list[ManagedProcess]:
+    """``count`` worker processes on this machine, each logging next to the plan."""
+    log_stem = Path(plan_path).with_suffix("")
+    return [
+        ManagedProcess.start(
+            [
+                sys.executable,
+                "-m",
+                "golive.load._worker",
+                "--role",
+                "worker",
+                "--plan",
+                plan_path,
+                "--master-host",
+                host,
+                "--master-port",
+                str(port),
+            ],
+            log=Path(f"{log_stem}-worker-{i + 1}.log"),
+            name=f"locust worker {i + 1}",
+        )
+        for i in range(count)
+    ]
+
+
+def _stop_workers(workers: list[ManagedProcess]) -> None:
+    """Give the workers the time to quit on the master's word, then stop what is left."""
+    deadline = time.time() + 5.0
+    while any(w.returncode is None for w in workers) and time.time() < deadline:
+        gevent.sleep(0.1)
+    for worker in workers:
+        worker.stop_sync(grace_s=1.0)
+
+
 def run_master(plan: dict[str, Any], plan_path: str) -> dict[str, Any]:
     """Locust master; starts ``workers`` local worker processes or waits for external ones."""
     acc = Accumulator()
     env = Environment(user_classes=build_users(plan))
     host, _, port_text = str(plan.get("master_bind") or "127.0.0.1:0").rpartition(":")
     host = host or "127.0.0.1"
-    port = int(port_text) or _free_port(host)
+    port = int(port_text) or free_port(host)
 
     def on_report(client_id: str, data: dict[str, Any]) -> None:
         if "golive" in data:
@@ -380,42 +407,21 @@ def run_master(plan: dict[str, Any], plan_path: str) -> dict[str, Any]:
     runner = env.create_master_runner(master_bind_host=host, master_bind_port=port)
     local = int(plan.get("workers") or 0)
     expected = local or int(plan.get("external_workers") or 0)
-    children: list[subprocess.Popen[bytes]] = []
     connect = "127.0.0.1" if host in ("0.0.0.0", "*", "") else host
-    for _ in range(local):
-        children.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "golive.load._worker",
-                    "--role",
-                    "worker",
-                    "--plan",
-                    plan_path,
-                    "--master-host",
-                    connect,
-                    "--master-port",
-                    str(port),
-                ],
-            )
-        )
+    workers = _start_workers(local, plan_path, connect, port)
     try:
         deadline = time.time() + (30.0 if local else 300.0)
         while len(runner.clients.ready) < expected:
             if time.time() > deadline:
-                raise SystemExit(f"only {len(runner.clients.ready)} of {expected} workers connected")
+                tails = "".join(f"\n{w.name}: {w.log_tail(5)}" for w in workers if w.returncode is not None)
+                raise SystemExit(f"only {len(runner.clients.ready)} of {expected} workers connected{tails}")
             gevent.sleep(0.1)
         out = drive(env, runner, plan, acc, distributed=True)
         out["workers"] = expected
         return out
     finally:
         runner.quit()
-        for child in children:
-            try:
-                child.wait(5)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        _stop_workers(workers)
 
 
 def run_worker(plan: dict[str, Any], master_host: str, master_port: int) -> None:

@@ -9,11 +9,7 @@ from golive.load._model import LoadPlan, LoadRun
 
 
 class LoadError(GoliveError):
-    """The load engine could not run (bad scenario, refused target, engine crash)."""
-
-
-class UnsafeTargetError(LoadError):
-    """The target host is neither loopback nor listed in the environment's ``allow_hosts``."""
+    """The load engine could not run (bad scenario, a plan outlasting its timeout, engine crash)."""
 
 
 class LoadEngine(Protocol):

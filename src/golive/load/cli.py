@@ -6,22 +6,24 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markdown import Markdown
 
+from golive.cli._common import EnvOption, PathArg, handle_errors, load_spec, stdout
+from golive.errors import SpecError, UsageError
+from golive.kit.files import atomic_write
+from golive.load import plan as planning
+from golive.load._capacity import plan_markdown
 from golive.load.plan import CapacitySource
+from golive.spec import find_spec
+
+__all__ = ["capacity_cmd", "plan_app"]
 
 plan_app = typer.Typer(name="plan", help="Plans built from measurements: capacity.", no_args_is_help=True)
 
 
-def register(app: typer.Typer, init_app: typer.Typer) -> None:
-    """Add ``golive plan`` (with ``capacity``) to the CLI."""
-    app.add_typer(plan_app, name="plan")
-
-
 @plan_app.command("capacity")
 def capacity_cmd(
-    path: Annotated[Path, typer.Argument(help="Spec file or its directory.")] = Path("."),
+    path: PathArg = Path("."),
     growth: Annotated[str | None, typer.Option("--growth", help="Projected growth, e.g. 3x.")] = None,
     headroom: Annotated[str | None, typer.Option("--headroom", help="Capacity kept free, e.g. 30%.")] = None,
     current_rps: Annotated[
@@ -38,14 +40,11 @@ def capacity_cmd(
         Path | None,
         typer.Option("--from", help="A capacity.json [default: the latest load.capacity result]."),
     ] = None,
-    env: Annotated[str | None, typer.Option("--env", "-e", help="Environment name.")] = None,
+    env: EnvOption = None,
     store: Annotated[str | None, typer.Option("--store", help="History store URL.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the plan (Markdown).")] = None,
 ) -> None:
     """Instances and DB connections for today's traffic and projected growth, from load.capacity."""
-    from golive.cli import handle_errors
-    from golive.load import plan as planning
-
     with handle_errors():
         g = planning.parse_factor(growth) if growth else None
         h = planning.parse_percent(headroom) if headroom else None
@@ -59,27 +58,19 @@ def capacity_cmd(
             currency=currency,
             db_max_connections=db_max_connections,
         )
-        from golive.load._capacity import plan_markdown
-
         text = plan_markdown(plan) + f"\n_Source: {found.origin}_\n"
         if output:
-            output.write_text(text)
-        Console(highlight=False).print(Markdown(text))
+            atomic_write(output, text)
+        stdout().print(Markdown(text))
 
 
 def _latest(path: Path, env: str | None, store_url: str | None) -> CapacitySource:
     """The newest load.capacity result: history store first, then the reports directory."""
-    from golive.errors import UsageError
+    # SQLAlchemy loads only when the history is read.
     from golive.history.store import DEFAULT_DB_PATH, open_store
-    from golive.load import plan as planning
 
     root = path if path.is_dir() else path.parent
-    spec_file = (
-        path
-        if path.is_file()
-        else next((root / n for n in ("golive.yaml", "golive.yml") if (root / n).is_file()), None)
-    )
-    service = _service_name(spec_file) if spec_file else None
+    service = _service_name(path)
     if service and (store_url or (root / DEFAULT_DB_PATH).is_file()):
         with open_store(store_url, root=root) as db:
             for summary in db.reviews(service, env, limit=50):
@@ -96,12 +87,10 @@ def _latest(path: Path, env: str | None, store_url: str | None) -> CapacitySourc
     )
 
 
-def _service_name(spec_file: Path) -> str | None:
-    from ruamel.yaml import YAML
-
+def _service_name(path: Path) -> str | None:
+    """The service the spec at ``path`` describes; None when there is no spec (a reports folder)."""
     try:
-        data = YAML(typ="safe").load(spec_file.read_text(encoding="utf-8"))
-    except Exception:
+        spec_file = find_spec(path)
+    except SpecError:
         return None
-    svc = data.get("service") if isinstance(data, dict) else None
-    return str(svc["name"]) if isinstance(svc, dict) and "name" in svc else None
+    return load_spec(spec_file).service.name

@@ -8,14 +8,13 @@ means a metric is missing, which is what the ``grafana.dashboards`` check looks 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from grafana_foundation_sdk.builders import dashboard, prometheus, stat, timeseries
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.dashboard import DataSourceRef
 
-if TYPE_CHECKING:
-    from golive.monitoring._generate import _Model
+from golive.monitoring._model import Model, pool_metrics, ratio_record
 
 _DS = DataSourceRef(type_val="prometheus", uid="${datasource}")
 _RATE = "$__rate_interval"
@@ -33,9 +32,7 @@ class _Board:
             .refresh("30s")
             .time("now-6h", "now")
             .timezone("browser")
-            .with_variable(
-                dashboard.DatasourceVariable("datasource").label("Data source").type("prometheus")
-            )
+            .with_variable(dashboard.DatasourceVariable("datasource").label("Data source").type("prometheus"))
         )
         self._next_id = 1
 
@@ -75,16 +72,14 @@ def _zero_default(expr_err: str, expr_all: str) -> str:
     return f"({expr_err}) or ({expr_all} * 0)"
 
 
-def dashboards(model: _Model) -> dict[str, dict[str, Any]]:
-    """The five dashboards: RED, SLO/error budget, USE, business, golive readiness."""
-    s = model.settings
-    svc, job = s.service, model.job
-    boards: dict[str, dict[str, Any]] = {}
-    inv = model.inventory
+def _red(model: Model) -> _Board:
+    """Rate, errors and duration of requests."""
+    job = model.job
+    red = _Board(
+        f"{job}-red", f"{model.settings.service} / RED", ["red"], "Rate, errors and duration of requests."
+    )
     req = model.requests.sample_name if model.requests else None
     by = "route" if model.requests is not None and "route" in model.requests.labels else "job"
-
-    red = _Board(f"{job}-red", f"{svc} / RED", ["red"], "Rate, errors and duration of requests.")
     if req:
         red.panel(
             "timeseries",
@@ -109,7 +104,7 @@ def dashboards(model: _Model) -> dict[str, dict[str, Any]]:
         red.panel(
             "timeseries",
             "Error ratio (5m)",
-            [(f'job:slo_errors_per_request:ratio_rate5m{{job="{job}"}}', "error ratio")],
+            [(f'{ratio_record("5m")}{{job="{job}"}}', "error ratio")],
             unit="percentunit",
         )
     if model.duration is not None:
@@ -123,29 +118,32 @@ def dashboards(model: _Model) -> dict[str, dict[str, Any]]:
             ],
             unit="s",
         )
-    if inv.has("http_requests_in_flight"):
+    if model.inventory.has("http_requests_in_flight"):
         red.panel(
             "timeseries",
             "Requests in flight",
             [(f'sum(http_requests_in_flight{{job="{job}"}})', "in flight")],
         )
     red.panel("stat", "Instances up", [(f'sum(up{{job="{job}"}})', "up")])
-    boards[f"{job}-red"] = red.build()
+    return red
 
-    budget = model.budget
+
+def _slo(model: Model) -> _Board:
+    """Availability, error budget and burn rates; latency against its objective."""
+    s, job, budget = model.settings, model.job, model.budget
     slo = _Board(
         f"{job}-slo",
-        f"{svc} / SLO and error budget",
+        f"{s.service} / SLO and error budget",
         ["slo"],
         f"Availability objective {s.availability:g}% (error budget {budget:g}); burn rates as "
         "in the Google SRE workbook.",
     )
-    if req:
+    if model.requests is not None:
+        req = model.requests.sample_name
         err_30d = f"sum(increase({req}{{{model.err_sel}}}[30d]))"
         all_30d = f"sum(increase({req}{{{model.sel}}}[30d]))"
         ratio_30d = f"(({err_30d}) or vector(0)) / {all_30d}"
-        slo.panel("stat", "Availability (30d)", [(f"1 - {ratio_30d}", "")], unit="percentunit",
-                  width=8)
+        slo.panel("stat", "Availability (30d)", [(f"1 - {ratio_30d}", "")], unit="percentunit", width=8)
         slo.panel(
             "stat",
             "Error budget remaining (30d)",
@@ -153,15 +151,13 @@ def dashboards(model: _Model) -> dict[str, dict[str, Any]]:
             unit="percentunit",
             width=8,
         )
-        slo.panel("stat", "Objective", [(f"vector({s.availability / 100:g})", "")],
-                  unit="percentunit", width=8)
+        slo.panel(
+            "stat", "Objective", [(f"vector({s.availability / 100:g})", "")], unit="percentunit", width=8
+        )
         slo.panel(
             "timeseries",
             "Burn rate",
-            [
-                (f'job:slo_errors_per_request:ratio_rate{w}{{job="{job}"}} / {budget:g}', w)
-                for w in ("5m", "1h", "6h", "1d", "3d")
-            ],
+            [(f'{ratio_record(w)}{{job="{job}"}} / {budget:g}', w) for w in ("5m", "1h", "6h", "1d", "3d")],
             description="1 = spending the budget exactly over 30 days; 14.4 over 1h pages.",
             width=24,
         )
@@ -177,55 +173,75 @@ def dashboards(model: _Model) -> dict[str, dict[str, Any]]:
             unit="s",
             width=24,
         )
-    boards[f"{job}-slo"] = slo.build()
+    return slo
 
+
+def _use(model: Model) -> _Board:
+    """Utilisation, saturation and errors of the process and its resources."""
+    job, inv = model.job, model.inventory
     use = _Board(
         f"{job}-use",
-        f"{svc} / infrastructure (USE)",
+        f"{model.settings.service} / infrastructure (USE)",
         ["use"],
         "Utilisation, saturation and errors of the process and its resources.",
     )
     if inv.has("process_cpu_seconds_total"):
-        use.panel("timeseries", "CPU (cores)",
-                  [(f'rate(process_cpu_seconds_total{{job="{job}"}}[{_RATE}])', "{{instance}}")])
+        use.panel(
+            "timeseries",
+            "CPU (cores)",
+            [(f'rate(process_cpu_seconds_total{{job="{job}"}}[{_RATE}])', "{{instance}}")],
+        )
     if inv.has("process_resident_memory_bytes"):
-        use.panel("timeseries", "Resident memory",
-                  [(f'process_resident_memory_bytes{{job="{job}"}}', "{{instance}}")],
-                  unit="bytes")
+        use.panel(
+            "timeseries",
+            "Resident memory",
+            [(f'process_resident_memory_bytes{{job="{job}"}}', "{{instance}}")],
+            unit="bytes",
+        )
     if inv.has("process_open_fds") and inv.has("process_max_fds"):
         use.panel(
             "timeseries",
             "File descriptors used",
-            [(f'process_open_fds{{job="{job}"}} / process_max_fds{{job="{job}"}}',
-              "{{instance}}")],
+            [(f'process_open_fds{{job="{job}"}} / process_max_fds{{job="{job}"}}', "{{instance}}")],
             unit="percentunit",
         )
-    pool_out = next((m for m in inv.metrics if m.endswith("_pool_checked_out")), None)
-    if pool_out and pool_out.replace("_checked_out", "_size") in inv.metrics:
-        size = pool_out.replace("_checked_out", "_size")
+    pool = pool_metrics(inv)
+    if pool is not None:
+        out, size = pool
         use.panel(
             "timeseries",
             "Database pool utilisation",
-            [(f'sum({pool_out}{{job="{job}"}}) / sum({size}{{job="{job}"}})', "in use")],
+            [(f'sum({out}{{job="{job}"}}) / sum({size}{{job="{job}"}})', "in use")],
             unit="percentunit",
         )
     for info in inv.metrics.values():
-        if info.kind == "gauge" and (info.name.endswith("_lag_seconds")
-                                     or info.name.endswith("_pending")):
-            use.panel("timeseries", info.name, [(f'max({info.name}{{job="{job}"}})', "")],
-                      unit="s" if info.name.endswith("_seconds") else "")
-    use.panel("timeseries", "Scrape duration",
-              [(f'scrape_duration_seconds{{job="{job}"}}', "{{instance}}")], unit="s")
-    boards[f"{job}-use"] = use.build()
+        if info.kind == "gauge" and (info.name.endswith("_lag_seconds") or info.name.endswith("_pending")):
+            use.panel(
+                "timeseries",
+                info.name,
+                [(f'max({info.name}{{job="{job}"}})', "")],
+                unit="s" if info.name.endswith("_seconds") else "",
+            )
+    use.panel(
+        "timeseries",
+        "Scrape duration",
+        [(f'scrape_duration_seconds{{job="{job}"}}', "{{instance}}")],
+        unit="s",
+    )
+    return use
 
+
+def _business(model: Model) -> _Board:
+    """The service's own domain counters (``<service>_*_total``)."""
+    job = model.job
     business = _Board(
         f"{job}-business",
-        f"{svc} / business",
+        f"{model.settings.service} / business",
         ["business"],
-        f"Domain counters {svc} exposes ({model.prefix}_*_total).",
+        f"Domain counters {model.settings.service} exposes ({model.prefix}_*_total).",
     )
     found = False
-    for info in sorted(inv.metrics.values(), key=lambda m: m.name):
+    for info in sorted(model.inventory.metrics.values(), key=lambda m: m.name):
         if info.kind != "counter" or not info.name.startswith(model.prefix + "_"):
             continue
         # A labelled counter with no series yet would be an empty panel; drill counters
@@ -250,28 +266,51 @@ def dashboards(model: _Model) -> dict[str, dict[str, Any]]:
         )
     if not found:
         model.notes.append(f"no {model.prefix}_*_total counters: the business dashboard is empty")
-    boards[f"{job}-business"] = business.build()
+    return business
 
+
+def _readiness(model: Model) -> _Board:
+    """golive's own readiness history for the service (``golive monitoring serve-readiness``)."""
+    svc = model.settings.service
     ready = _Board(
-        f"{job}-golive-readiness",
+        f"{model.job}-golive-readiness",
         f"{svc} / golive readiness",
         ["readiness"],
         "Readiness history from `golive review --format prometheus` (served by "
         "`golive monitoring serve-readiness`).",
     )
     sel = f'service="{svc}"'
-    ready.panel("stat", "Readiness", [(f"golive_readiness_percent{{{sel}}}", "{{environment}}")],
-                unit="percent", width=8)
-    ready.panel("stat", "Decision (1 = GO)", [(f"golive_go{{{sel}}}", "{{environment}}")],
-                width=8)
-    ready.panel("stat", "Criteria failing",
-                [(f'sum(golive_criteria{{{sel},status!="pass"}})', "")], width=8)
-    ready.panel("timeseries", "Score per tier",
-                [(f"golive_tier_score_percent{{{sel}}}", "{{tier}}")], unit="percent")
-    ready.panel("timeseries", "Score per area",
-                [(f"golive_area_score_percent{{{sel}}}", "{{area}}")], unit="percent")
-    ready.panel("timeseries", "Measurements (drills, latency, recovery)",
-                [(f"golive_measurement{{{sel}}}", "{{criterion}} {{name}} ({{unit}})")],
-                width=24)
-    boards[f"{job}-golive-readiness"] = ready.build()
-    return boards
+    ready.panel(
+        "stat",
+        "Readiness",
+        [(f"golive_readiness_percent{{{sel}}}", "{{environment}}")],
+        unit="percent",
+        width=8,
+    )
+    ready.panel("stat", "Decision (1 = GO)", [(f"golive_go{{{sel}}}", "{{environment}}")], width=8)
+    ready.panel("stat", "Criteria failing", [(f'sum(golive_criteria{{{sel},status!="pass"}})', "")], width=8)
+    ready.panel(
+        "timeseries", "Score per tier", [(f"golive_tier_score_percent{{{sel}}}", "{{tier}}")], unit="percent"
+    )
+    ready.panel(
+        "timeseries", "Score per area", [(f"golive_area_score_percent{{{sel}}}", "{{area}}")], unit="percent"
+    )
+    ready.panel(
+        "timeseries",
+        "Measurements (drills, latency, recovery)",
+        [(f"golive_measurement{{{sel}}}", "{{criterion}} {{name}} ({{unit}})")],
+        width=24,
+    )
+    return ready
+
+
+def dashboards(model: Model) -> dict[str, dict[str, Any]]:
+    """The five dashboards: RED, SLO/error budget, USE, business, golive readiness."""
+    job = model.job
+    return {
+        f"{job}-red": _red(model).build(),
+        f"{job}-slo": _slo(model).build(),
+        f"{job}-use": _use(model).build(),
+        f"{job}-business": _business(model).build(),
+        f"{job}-golive-readiness": _readiness(model).build(),
+    }

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 
-from golive import _interpolate
 from golive.errors import GoliveError
-from golive.monitoring._generate import Generated, Settings, generate
+from golive.kit.environment import Variables
+from golive.kit.processes import find_tool, run_sync
 from golive.monitoring._inventory import Inventory, parse_exposition
+from golive.monitoring._model import Settings
 from golive.monitoring.base import MonitoringError
 from golive.spec.models import Environment, Spec
 
@@ -31,6 +29,17 @@ def fetch_inventory(url: str, timeout: float = 10.0) -> Inventory:
     return parse_exposition(response.text)
 
 
+def _resolver(environment: Environment) -> Variables:
+    return Variables.for_process(environment.vars)
+
+
+def _resolve(variables: Variables, text: str) -> str:
+    try:
+        return variables.resolve(text)
+    except GoliveError as exc:
+        raise MonitoringError(str(exc)) from None
+
+
 def settings_for(
     spec: Spec,
     environment: Environment,
@@ -40,17 +49,12 @@ def settings_for(
     readiness_address: str | None = None,
 ) -> Settings:
     """Generator settings from the spec: service name, objectives, target address."""
-    def resolve(text: str) -> str:
-        try:
-            return _interpolate.resolve(text, {**os.environ, **environment.vars})
-        except GoliveError as exc:
-            raise MonitoringError(str(exc)) from None
-
-    parts = urlsplit(resolve(environment.base_url))
+    variables = _resolver(environment)
+    parts = urlsplit(_resolve(variables, environment.base_url))
     port = parts.port or (443 if parts.scheme == "https" else 80)
     objectives = spec.objectives
-    prom = urlsplit(resolve(environment.prometheus_url or "http://127.0.0.1:9090"))
-    am = urlsplit(resolve(environment.alertmanager_url or "http://127.0.0.1:9093"))
+    prom = urlsplit(_resolve(variables, environment.prometheus_url or "http://127.0.0.1:9090"))
+    am = urlsplit(_resolve(variables, environment.alertmanager_url or "http://127.0.0.1:9093"))
     return Settings(
         service=spec.service.name,
         target=f"{parts.hostname}:{port}",
@@ -66,15 +70,15 @@ def settings_for(
     )
 
 
-def generate_for(settings: Settings, inventory: Inventory) -> Generated:
-    """Generate the files (a thin seam so the CLI stays free of generator details)."""
-    return generate(settings, inventory)
+def resolved_base_url(environment: Environment) -> str:
+    """The environment's base_url with ``${VAR}`` references resolved (the one resolver)."""
+    return _resolve(_resolver(environment), environment.base_url).rstrip("/")
 
 
-def verify(out_dir: Path, service_job: str) -> list[str]:
+def verify(out_dir: Path) -> list[str]:
     """Run promtool and amtool on written files; the problems found (empty when all pass)."""
     problems: list[str] = []
-    promtool, amtool = shutil.which("promtool"), shutil.which("amtool")
+    promtool, amtool = find_tool("promtool"), find_tool("amtool")
     runs: list[list[str]] = []
     if promtool:
         runs.append([promtool, "check", "config", "prometheus.yml"])
@@ -84,22 +88,12 @@ def verify(out_dir: Path, service_job: str) -> list[str]:
     if amtool:
         runs.append([amtool, "check-config", "alertmanager.yml"])
     for argv in runs:
-        done = subprocess.run(argv, cwd=out_dir, capture_output=True, text=True, timeout=60)
-        if done.returncode != 0:
-            problems.append(
-                f"{Path(argv[0]).name} {' '.join(argv[1:])}: "
-                + (done.stderr or done.stdout).strip()[-600:]
-            )
+        done = run_sync(argv, cwd=out_dir, timeout=60)
+        shown = f"{Path(argv[0]).name} {' '.join(argv[1:])}"
+        if done.timed_out:
+            problems.append(f"{shown}: no answer within 60s")
+        elif done.returncode != 0:
+            problems.append(f"{shown}: " + (done.stderr or done.stdout).strip()[-600:])
     if not promtool or not amtool:
         problems.append("promtool/amtool not installed: the files were not verified")
     return problems
-
-
-def resolved_base_url(environment: Environment) -> str:
-    """The environment's base_url with ``${VAR:-default}`` resolved from the process env."""
-    try:
-        return _interpolate.resolve(environment.base_url, {**os.environ, **environment.vars}).rstrip(
-            "/"
-        )
-    except GoliveError as exc:
-        raise MonitoringError(str(exc)) from None

@@ -75,9 +75,7 @@ def load_alerts(path: Path) -> list[AlertRule]:
                     expr=str(rule.get("expr", "")),
                     for_=str(rule.get("for", "0s")),
                     labels={str(k): str(v) for k, v in (rule.get("labels") or {}).items()},
-                    annotations={
-                        str(k): str(v) for k, v in (rule.get("annotations") or {}).items()
-                    },
+                    annotations={str(k): str(v) for k, v in (rule.get("annotations") or {}).items()},
                 )
             )
     return alerts

@@ -1,27 +1,22 @@
 """Start real Prometheus and Alertmanager processes on loopback, for drills, tests and `up`.
 
 The committed monitoring files stay production-shaped (15s scrapes, 30s group waits, real
-receivers). :func:`render_local_configs` derives a local variant from them: the same rules
-and routing tree, with short intervals, the local targets, and every notifying receiver
-pointed at golive's drill webhook, because a laptop must not page anyone.
+receivers). :func:`local_prometheus_config` and :func:`local_alertmanager_config` derive
+local variants from them: the same rules and routing tree, with short intervals, the local
+targets, and every notifying receiver pointed at golive's drill webhook, because a laptop
+must not page anyone.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from golive.kit.files import atomic_write
+from golive.kit.processes import ManagedProcess, find_tool, free_port, http_probe
 from golive.monitoring._yaml import dump_yaml, load_yaml
 from golive.monitoring.base import MonitoringError
 
@@ -29,22 +24,14 @@ PROMETHEUS = "prometheus"
 ALERTMANAGER = "prometheus-alertmanager"
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def find_binary(*names: str) -> str:
-    """The first of ``names`` on PATH; MonitoringError naming the Debian package otherwise."""
-    for name in names:
-        found = shutil.which(name)
-        if found:
-            return found
-    raise MonitoringError(
-        f"{names[0]} is not installed (Debian: apt-get install prometheus prometheus-alertmanager)"
-    )
+    """The first of ``names`` installed; MonitoringError naming the Debian package otherwise."""
+    found = find_tool(*names)
+    if found is None:
+        raise MonitoringError(
+            f"{names[0]} is not installed (Debian: apt-get install prometheus prometheus-alertmanager)"
+        )
+    return found
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,49 +41,52 @@ class Running:
     name: str
     url: str
     port: int
-    pid: int
-    log: Path
-    proc: subprocess.Popen[bytes] | None = None
+    process: ManagedProcess
+
+    @property
+    def pid(self) -> int:
+        """The process (group) id, recorded by ``golive monitoring up`` for ``down``."""
+        return self.process.pid
+
+    @property
+    def log(self) -> Path:
+        """Where the process writes its output."""
+        return self.process.log
+
+    def stop(self) -> None:
+        """Stop the process and its group."""
+        self.process.stop_sync()
 
 
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise MonitoringError(
-                f"{url} exited with {proc.returncode}: {log.read_text(errors='replace')[-1500:]}"
-            )
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/-/ready", timeout=1.0).status_code == 200:
-                return
-        time.sleep(0.05)
-    stop_pid(proc.pid)
-    raise MonitoringError(f"{url} not ready within {timeout:g}s")
+def _fresh_dir(path: Path) -> Path:
+    # A local stack starts empty: data from an earlier run (an earlier drill's errors) would
+    # otherwise count in this run's SLO windows and alerts.
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
-def _start(name: str, argv: list[str], url: str, port: int, log: Path, timeout: float) -> Running:
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("ab") as out:
-        # A new session: the whole group can be killed, and Ctrl-C in a terminal does not
-        # reach it before golive has a chance to clean up.
-        proc = subprocess.Popen(
-            argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    _wait_ready(url, proc, log, timeout)
-    return Running(name=name, url=url, port=port, pid=proc.pid, log=log, proc=proc)
+def _start(name: str, argv: list[str], port: int, log: Path, *, timeout: float, detached: bool) -> Running:
+    """Start ``argv`` and wait until ``/-/ready`` answers; stop it again when it never does."""
+    url = f"http://127.0.0.1:{port}"
+    process = ManagedProcess.start(argv, log=log, name=name, detached=detached, append_log=True)
+    try:
+        process.wait_healthy_sync(http_probe(f"{url}/-/ready"), timeout=timeout, what=f"{name} at {url}")
+    except BaseException:
+        process.stop_sync()
+        raise
+    return Running(name=name, url=url, port=port, process=process)
 
 
 def start_prometheus(
-    config: Path, workdir: Path, *, port: int | None = None, timeout: float = 20.0
+    config: Path, workdir: Path, *, port: int | None = None, timeout: float = 20.0, detached: bool = False
 ) -> Running:
-    """Start Prometheus with ``config`` on 127.0.0.1 and wait until it is ready."""
+    """Start Prometheus with ``config`` on 127.0.0.1 and wait until it is ready.
+
+    ``detached``: it outlives golive (``golive monitoring up``); otherwise it dies with golive.
+    """
     port = port or free_port()
-    data = workdir / f"prometheus-{port}"
-    # A local stack starts empty: data from an earlier run (an earlier drill's errors) would
-    # otherwise count in this run's SLO windows and alerts.
-    shutil.rmtree(data, ignore_errors=True)
-    data.mkdir(parents=True, exist_ok=True)
+    data = _fresh_dir(workdir / f"prometheus-{port}")
     argv = [
         find_binary(PROMETHEUS),
         f"--config.file={config}",
@@ -106,20 +96,16 @@ def start_prometheus(
         "--storage.tsdb.retention.time=1d",
         "--log.level=warn",
     ]
-    url = f"http://127.0.0.1:{port}"
-    return _start("prometheus", argv, url, port, workdir / f"prometheus-{port}.log", timeout)
+    log = workdir / f"prometheus-{port}.log"
+    return _start("prometheus", argv, port, log, timeout=timeout, detached=detached)
 
 
 def start_alertmanager(
-    config: Path, workdir: Path, *, port: int | None = None, timeout: float = 20.0
+    config: Path, workdir: Path, *, port: int | None = None, timeout: float = 20.0, detached: bool = False
 ) -> Running:
     """Start Alertmanager with ``config`` on 127.0.0.1 (no cluster port) and wait for it."""
     port = port or free_port()
-    data = workdir / f"alertmanager-{port}"
-    # A local stack starts empty: data from an earlier run (an earlier drill's errors) would
-    # otherwise count in this run's SLO windows and alerts.
-    shutil.rmtree(data, ignore_errors=True)
-    data.mkdir(parents=True, exist_ok=True)
+    data = _fresh_dir(workdir / f"alertmanager-{port}")
     argv = [
         find_binary(ALERTMANAGER, "alertmanager"),
         f"--config.file={config}",
@@ -128,56 +114,8 @@ def start_alertmanager(
         "--cluster.listen-address=",
         "--log.level=warn",
     ]
-    url = f"http://127.0.0.1:{port}"
-    return _start("alertmanager", argv, url, port, workdir / f"alertmanager-{port}.log", timeout)
-
-
-def stop_pid(pid: int, grace: float = 5.0) -> None:
-    """SIGTERM the process group of ``pid``, then SIGKILL whatever is left."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pid, 0)
-        except (ProcessLookupError, PermissionError):
-            break
-        with contextlib.suppress(ChildProcessError):
-            if os.waitpid(pid, os.WNOHANG)[0] == pid:
-                break
-        time.sleep(0.05)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
-
-
-def stop(running: Running) -> None:
-    """Stop a started process and its group."""
-    stop_pid(running.pid)
-    if running.proc is not None:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            running.proc.wait(2)
-
-
-@contextlib.contextmanager
-def prometheus(config: Path, workdir: Path, *, port: int | None = None) -> Iterator[Running]:
-    """A Prometheus for the duration of a ``with`` block."""
-    running = start_prometheus(config, workdir, port=port)
-    try:
-        yield running
-    finally:
-        stop(running)
-
-
-@contextlib.contextmanager
-def alertmanager(config: Path, workdir: Path, *, port: int | None = None) -> Iterator[Running]:
-    """An Alertmanager for the duration of a ``with`` block."""
-    running = start_alertmanager(config, workdir, port=port)
-    try:
-        yield running
-    finally:
-        stop(running)
+    log = workdir / f"alertmanager-{port}.log"
+    return _start("alertmanager", argv, port, log, timeout=timeout, detached=detached)
 
 
 def _shorten_route(route: dict[str, Any], group_wait: str, group_interval: str) -> None:
@@ -190,7 +128,10 @@ def _shorten_route(route: dict[str, Any], group_wait: str, group_interval: str) 
 
 
 def local_alertmanager_config(
-    config: Mapping[str, Any], webhook_url: str, *, group_wait: str = "0s",
+    config: Mapping[str, Any],
+    webhook_url: str,
+    *,
+    group_wait: str = "0s",
     group_interval: str = "1s",
 ) -> dict[str, Any]:
     """The Alertmanager config with notifying receivers replaced by the drill webhook.
@@ -207,9 +148,7 @@ def local_alertmanager_config(
             receivers.append(
                 {
                     "name": name,
-                    "webhook_configs": [
-                        {"url": f"{webhook_url.rstrip('/')}/{name}", "send_resolved": True}
-                    ],
+                    "webhook_configs": [{"url": f"{webhook_url.rstrip('/')}/{name}", "send_resolved": True}],
                 }
             )
         else:
@@ -241,8 +180,7 @@ def local_prometheus_config(
     }
     data["global"].pop("scrape_timeout", None)
     data["rule_files"] = [
-        str(p if Path(p).is_absolute() else (config_dir / p).resolve())
-        for p in data.get("rule_files") or []
+        str(p if Path(p).is_absolute() else (config_dir / p).resolve()) for p in data.get("rule_files") or []
     ]
     jobs = []
     for job in data.get("scrape_configs") or []:
@@ -282,15 +220,17 @@ def start_local_stack(
     prometheus_port: int | None = None,
     alertmanager_port: int | None = None,
     interval: str = "1s",
+    detached: bool = False,
 ) -> LocalStack:
-    """Start Alertmanager, then Prometheus, from local variants of the committed configs."""
+    """Start Alertmanager, then Prometheus, from local variants of the committed configs.
+
+    ``detached`` processes outlive golive (``golive monitoring up``): record their pids.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     am_port = alertmanager_port or free_port()
     am_cfg = workdir / "alertmanager.local.yml"
-    am_cfg.write_text(
-        dump_yaml(local_alertmanager_config(load_yaml(monitoring_dir / "alertmanager.yml"),
-                                            webhook_url))
-    )
+    am_local = local_alertmanager_config(load_yaml(monitoring_dir / "alertmanager.yml"), webhook_url)
+    atomic_write(am_cfg, dump_yaml(am_local))
     prom_port = prometheus_port or free_port()
     # Prometheus and Alertmanager scrape each other at the ports they really got.
     all_targets = {
@@ -299,22 +239,19 @@ def start_local_stack(
         **targets,
     }
     prom_cfg = workdir / "prometheus.local.yml"
-    prom_cfg.write_text(
-        dump_yaml(
-            local_prometheus_config(
-                load_yaml(monitoring_dir / "prometheus.yml"),
-                monitoring_dir,
-                targets=all_targets,
-                alertmanager=f"127.0.0.1:{am_port}",
-                interval=interval,
-            )
-        )
+    prom_local = local_prometheus_config(
+        load_yaml(monitoring_dir / "prometheus.yml"),
+        monitoring_dir,
+        targets=all_targets,
+        alertmanager=f"127.0.0.1:{am_port}",
+        interval=interval,
     )
-    am = start_alertmanager(am_cfg, workdir, port=am_port)
+    atomic_write(prom_cfg, dump_yaml(prom_local))
+    am = start_alertmanager(am_cfg, workdir, port=am_port, detached=detached)
     try:
-        prom = start_prometheus(prom_cfg, workdir, port=prom_port)
+        prom = start_prometheus(prom_cfg, workdir, port=prom_port, detached=detached)
     except BaseException:
-        stop(am)
+        am.stop()
         raise
     return LocalStack(prometheus=prom, alertmanager=am, webhook_url=webhook_url, workdir=workdir)
 
@@ -322,6 +259,6 @@ def start_local_stack(
 def stop_local_stack(stack: LocalStack) -> None:
     """Stop both processes."""
     try:
-        stop(stack.prometheus)
+        stack.prometheus.stop()
     finally:
-        stop(stack.alertmanager)
+        stack.alertmanager.stop()

@@ -68,7 +68,7 @@ def reporter_class(name: str) -> type[Reporter]:
     cls = load_target(target)
     if not isinstance(cls, type) or not hasattr(cls, "render"):
         raise ReporterError(f"report format {name!r} ({target}) is not a reporter class")
-    return cls  # type: ignore[return-value]
+    return cls
 
 
 def get_reporter(name: str) -> Reporter:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -19,10 +18,21 @@ from typing import ClassVar
 
 import jinja2
 
+from golive.errors import SpecError
 from golive.history.base import HistoryStore, SignoffRecord
 from golive.kit.files import atomic_write
+from golive.reporters._package_model import (
+    LaunchStep,
+    ReadinessPackage,
+    RiskEntry,
+    SignoffView,
+    TestArea,
+    TrendPoint,
+)
 from golive.reporters.base import ReporterError
-from golive.results import CheckResult, Decision, Review, Risk, Status, Tier, WaiverRecord
+from golive.results import Decision, Review, Status, Tier
+from golive.spec._deploy_file import DEPLOY_FILENAME, deploy_config_path, load_deploy_config
+from golive.spec.deploy import DeployConfig
 from golive.spec.models import Spec
 
 __all__ = [
@@ -72,158 +82,6 @@ def normalize_decision(value: str) -> str:
     if word == "nogo":
         return Decision.NO_GO.value
     raise ReporterError(f"decision must be go or no-go, not {value!r}")
-
-
-@dataclass(frozen=True, kw_only=True)
-class TrendPoint:
-    """One earlier (or the current) review, for the trend table."""
-
-    review_id: int
-    started_at: datetime
-    decision: str
-    readiness: float
-    passed: int
-    total: int
-    complete: bool
-
-
-@dataclass(frozen=True, kw_only=True)
-class RiskEntry:
-    """An open gap, as the risk assessment lists it."""
-
-    criterion_id: str
-    title: str
-    level: Risk
-    likelihood: str
-    impact: str
-    description: str
-    mitigation: str
-    owner: str
-    status: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class TestArea:
-    """Results of one kind of testing (unit, integration, E2E, ...)."""
-
-    name: str
-    results: tuple[CheckResult, ...]
-
-    @property
-    def passed(self) -> int:
-        """Criteria of this kind that passed."""
-        return sum(1 for r in self.results if r.passed)
-
-    @property
-    def verdict(self) -> str:
-        """``passed``, ``failing`` or ``not covered``."""
-        if not self.results:
-            return "not covered"
-        return "passed" if self.passed == len(self.results) else "failing"
-
-
-@dataclass(frozen=True, kw_only=True)
-class LaunchStep:
-    """One step of the launch plan."""
-
-    action: str
-    owner: str
-    done: bool = False
-
-
-@dataclass(frozen=True, kw_only=True)
-class SignoffView:
-    """A sign-off with what the package says about it."""
-
-    record: SignoffRecord
-    current: bool
-    """True when it signs the review this package is built on."""
-
-    @property
-    def override(self) -> bool:
-        """A GO given on a NO-GO review, with a reason."""
-        return bool(self.record.override_reason)
-
-    @property
-    def label(self) -> str:
-        """``GO``, ``NO-GO`` or ``GO (override)``."""
-        return f"{self.record.decision} (override)" if self.override else self.record.decision
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReadinessPackage:
-    """Everything the package documents show."""
-
-    review: Review
-    review_id: int | None
-    generated_at: datetime
-    owner: str
-    trend: tuple[TrendPoint, ...]
-    risks: tuple[RiskEntry, ...]
-    waivers: tuple[WaiverRecord, ...]
-    tests: tuple[TestArea, ...]
-    launch: tuple[LaunchStep, ...]
-    rollback_commands: tuple[str, ...]
-    rollback_source: str
-    runbook_path: str
-    runbook_verified: str
-    """Date the runbook criterion last passed ("" when never)."""
-    signers: tuple[str, ...]
-    signoffs: tuple[SignoffView, ...]
-
-    @property
-    def go(self) -> bool:
-        """True when the review's decision is GO."""
-        return self.review.decision is Decision.GO
-
-    def risks_at(self, level: Risk) -> tuple[RiskEntry, ...]:
-        """Open risks of one level."""
-        return tuple(r for r in self.risks if r.level is level)
-
-    @property
-    def risk_levels(self) -> tuple[tuple[str, tuple[RiskEntry, ...]], ...]:
-        """(level name, risks) for High, Medium and Low."""
-        return tuple((lvl.value, self.risks_at(lvl)) for lvl in (Risk.HIGH, Risk.MEDIUM, Risk.LOW))
-
-    @property
-    def current_signoffs(self) -> tuple[SignoffView, ...]:
-        """Sign-offs of the review this package is built on: each person's newest counts."""
-        seen: set[tuple[str, str]] = set()
-        newest: list[SignoffView] = []
-        for s in sorted(self.signoffs, key=lambda s: s.record.created_at, reverse=True):
-            key = (s.record.name.strip().lower(), s.record.role.strip().lower())
-            if s.current and key not in seen:
-                seen.add(key)
-                newest.append(s)
-        return tuple(newest)
-
-    @property
-    def missing_roles(self) -> tuple[str, ...]:
-        """Required roles without a current sign-off."""
-        have = [s.record.role.lower() for s in self.current_signoffs]
-        return tuple(r for r in self.signers if not any(r.lower() in h for h in have))
-
-    @property
-    def signoff_status(self) -> str:
-        """One line: approved, blocked by a NO-GO, or waiting for roles."""
-        current = self.current_signoffs
-        nogo = [s for s in current if s.record.decision == Decision.NO_GO.value]
-        if nogo:
-            names = ", ".join(f"{s.record.name} ({s.record.role})" for s in nogo)
-            return f"Blocked: NO-GO from {names}"
-        if self.missing_roles:
-            return "Waiting for sign-off from: " + ", ".join(self.missing_roles)
-        if any(s.override for s in current):
-            return "Approved with override: GO signed against a NO-GO review"
-        return "Approved: every required role signed GO"
-
-    @property
-    def delta(self) -> float | None:
-        """Readiness change since the previous complete review, in points."""
-        complete = [t for t in self.trend if t.complete]
-        if len(complete) < 2:
-            return None
-        return complete[-1].readiness - complete[-2].readiness
 
 
 def _risk_entries(review: Review) -> tuple[RiskEntry, ...]:
@@ -287,15 +145,30 @@ DEFAULT_RUNBOOK = "docs/PRODUCTION_RUNBOOK.md"
 """Where the runbook is when no ``runbook`` criterion names its path."""
 
 
+def _deploy_settings(spec: Spec) -> DeployConfig | None:
+    """The spec's deploy settings (its section, or deploy.yaml beside it); None when it has none."""
+    if spec.deploy is not None:
+        return spec.deploy
+    if not deploy_config_path(spec).is_file():
+        return None
+    try:
+        return load_deploy_config(spec)
+    except SpecError:
+        # An invalid deploy.yaml is reported by the commands that use it; the package only
+        # falls back to the runbook's rollback section.
+        return None
+
+
 def _rollback(spec: Spec | None, runbook_rel: str) -> tuple[tuple[str, ...], str]:
     """How to roll back: golive's own rollback when the spec deploys, else the runbook's section."""
-    if spec is not None and spec.deploy is not None:
+    deploy = _deploy_settings(spec) if spec is not None else None
+    if spec is not None and deploy is not None:
         commands = [f"golive rollback {shlex.quote(str(spec.root))}"]
-        driver = spec.deploy.driver
-        rollback = getattr(driver, "rollback", None)
+        rollback = getattr(deploy.driver, "rollback", None)
         if rollback:
             commands.append(rollback if isinstance(rollback, str) else shlex.join(rollback))
-        return tuple(commands), f"{spec.path.name} deploy:"
+        source = f"{spec.path.name} deploy:" if spec.deploy is not None else f"{DEPLOY_FILENAME} deploy:"
+        return tuple(commands), source
     return (), f"{runbook_rel}#rollback"
 
 

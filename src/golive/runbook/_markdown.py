@@ -107,9 +107,7 @@ class Section:
     def has_content(self) -> bool:
         """True when there is more than headings, blank lines and HTML comments."""
         text = re.sub(r"<!--.*?-->", "", self.body, flags=re.S)
-        return any(
-            line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()
-        )
+        return any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -207,115 +205,140 @@ def _parse_info(info: str, line: int, problems: list[str]) -> tuple[str, dict[st
         elif word in _FLAGS:
             flags.add(word)
         else:
-            problems.append(
-                f"line {line}: unknown block flag {word!r} (known: {', '.join(sorted(_FLAGS))})"
-            )
+            problems.append(f"line {line}: unknown block flag {word!r} (known: {', '.join(sorted(_FLAGS))})")
     return lang, options, flags
 
 
-def parse_runbook(text: str, path: Path = Path("PRODUCTION_RUNBOOK.md")) -> RunbookDocument:
-    """Parse a runbook's Markdown."""
-    tokens = MarkdownIt("commonmark").parse(text)
-    lines = tuple(text.splitlines())
-    headings: list[Heading] = []
-    raw_blocks: list[tuple[Token, str, dict[str, str], set[str]]] = []
-    problems: list[str] = []
-    fenced: set[int] = set()
+_RawBlock = tuple[Token, str, dict[str, str], set[str]]
+"""A fence token with its language, options and flags, before it becomes a CodeBlock."""
+
+
+@dataclass(kw_only=True)
+class _Scan:
+    """What one pass over the token stream collects."""
+
+    headings: list[Heading] = field(default_factory=list)
+    raw_blocks: list[_RawBlock] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    fenced: set[int] = field(default_factory=set)
+    anchors: set[str] = field(default_factory=set)
+
+    def section_of(self, line: int) -> str:
+        """Text of the nearest heading at or above ``line``."""
+        found = ""
+        for h in self.headings:
+            if h.line <= line:
+                found = h.text
+        return found
+
+
+def _scan(tokens: list[Token], lines: tuple[str, ...]) -> _Scan:
+    """Headings with their anchors, fenced lines and the fences' attributes."""
+    scan = _Scan()
     seen: dict[str, int] = {}
-    anchors: set[str] = set()
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and tok.map:
-            inline = tokens[i + 1]
-            title = _inline_text(inline)
+            title = _inline_text(tokens[i + 1])
             explicit = _ATTR_ANCHOR.search(title)
             if explicit:
-                anchors.add(explicit.group(1))
+                scan.anchors.add(explicit.group(1))
                 title = title[: explicit.start()].rstrip()
             base = slugify(title)
             n = seen.get(base, 0)
             seen[base] = n + 1
             anchor = base if n == 0 else f"{base}-{n}"
-            anchors.add(anchor)
-            headings.append(
+            scan.anchors.add(anchor)
+            scan.headings.append(
                 Heading(line=tok.map[0] + 1, level=int(tok.tag[1]), text=title, anchor=anchor)
             )
         elif tok.type in ("fence", "code_block") and tok.map:
-            fenced.update(range(tok.map[0] + 1, tok.map[1] + 1))
+            scan.fenced.update(range(tok.map[0] + 1, tok.map[1] + 1))
             if tok.type == "fence":
-                lang, options, flags = _parse_info(tok.info, tok.map[0] + 1, problems)
-                raw_blocks.append((tok, lang, options, flags))
+                lang, options, flags = _parse_info(tok.info, tok.map[0] + 1, scan.problems)
+                scan.raw_blocks.append((tok, lang, options, flags))
     for n, text_line in enumerate(lines, start=1):
-        if n not in fenced:
-            anchors.update(_EXPLICIT_ANCHOR.findall(text_line))
+        if n not in scan.fenced:
+            scan.anchors.update(_EXPLICIT_ANCHOR.findall(text_line))
+    return scan
 
-    def section_of(line: int) -> str:
-        found = ""
-        for h in headings:
-            if h.line <= line:
-                found = h.text
-        return found
 
+def _block(raw: _RawBlock, section: str, problems: list[str]) -> CodeBlock:
+    """A fence as a CodeBlock; bad option values become problems (and defaults)."""
+    tok, lang, options, flags = raw
+    assert tok.map is not None
+    line = tok.map[0] + 1
+    timeout: float | None = None
+    expect_exit = 0
+    if "timeout" in options:
+        try:
+            timeout = float(options["timeout"].rstrip("s"))
+            if timeout <= 0:
+                raise ValueError
+        except ValueError:
+            problems.append(f"line {line}: timeout must be a positive number of seconds")
+    if "exit" in options:
+        try:
+            expect_exit = int(options["exit"])
+        except ValueError:
+            problems.append(f"line {line}: exit must be an integer")
+    expect = options.get("expect")
+    if expect is not None:
+        try:
+            re.compile(expect)
+        except re.error as exc:
+            problems.append(f"line {line}: invalid expect regular expression: {exc}")
+            expect = None
+    return CodeBlock(
+        line=line,
+        end_line=tok.map[1],
+        lang=lang,
+        code=tok.content,
+        section=section,
+        verify="verify" in flags,
+        destructive="destructive" in flags,
+        expected="expected" in flags,
+        timeout=timeout,
+        expect_exit=expect_exit,
+        expect=expect,
+        name=options.get("name", ""),
+    )
+
+
+def _blocks(scan: _Scan) -> list[CodeBlock]:
+    """Every fence as a CodeBlock, ``{expected}`` blocks attached to the step before them."""
     blocks: list[CodeBlock] = []
-    for tok, lang, options, flags in raw_blocks:
-        assert tok.map is not None
-        line = tok.map[0] + 1
-        timeout: float | None = None
-        expect_exit = 0
-        if "timeout" in options:
-            try:
-                timeout = float(options["timeout"].rstrip("s"))
-                if timeout <= 0:
-                    raise ValueError
-            except ValueError:
-                problems.append(f"line {line}: timeout must be a positive number of seconds")
-        if "exit" in options:
-            try:
-                expect_exit = int(options["exit"])
-            except ValueError:
-                problems.append(f"line {line}: exit must be an integer")
-        expect = options.get("expect")
-        if expect is not None:
-            try:
-                re.compile(expect)
-            except re.error as exc:
-                problems.append(f"line {line}: invalid expect regular expression: {exc}")
-                expect = None
-        block = CodeBlock(
-            line=line,
-            end_line=tok.map[1],
-            lang=lang,
-            code=tok.content,
-            section=section_of(line),
-            verify="verify" in flags,
-            destructive="destructive" in flags,
-            expected="expected" in flags,
-            timeout=timeout,
-            expect_exit=expect_exit,
-            expect=expect,
-            name=options.get("name", ""),
-        )
+    for raw in scan.raw_blocks:
+        assert raw[0].map is not None
+        block = _block(raw, scan.section_of(raw[0].map[0] + 1), scan.problems)
         if block.expected:
             if blocks and blocks[-1].runnable and not blocks[-1].expected_line:
-                prev = blocks[-1]
                 expected_lines = tuple(s.strip() for s in block.code.splitlines() if s.strip())
-                blocks[-1] = replace(prev, expected_lines=expected_lines, expected_line=line)
+                blocks[-1] = replace(blocks[-1], expected_lines=expected_lines, expected_line=block.line)
             else:
-                problems.append(
-                    f"line {line}: an {{expected}} block must directly follow a verify block"
+                scan.problems.append(
+                    f"line {block.line}: an {{expected}} block must directly follow a verify block"
                 )
         if block.runnable and not block.is_shell:
-            problems.append(
-                f"line {line}: only shell blocks (sh, bash) can be verify steps, not {lang!r}"
+            scan.problems.append(
+                f"line {block.line}: only shell blocks (sh, bash) can be verify steps, not {block.lang!r}"
             )
         blocks.append(block)
+    return blocks
+
+
+def parse_runbook(text: str, path: Path = Path("PRODUCTION_RUNBOOK.md")) -> RunbookDocument:
+    """Parse a runbook's Markdown."""
+    lines = tuple(text.splitlines())
+    scan = _scan(MarkdownIt("commonmark").parse(text), lines)
+    blocks = _blocks(scan)
     return RunbookDocument(
         path=path,
         lines=lines,
-        headings=tuple(headings),
+        headings=tuple(scan.headings),
         blocks=tuple(blocks),
-        anchors=frozenset(anchors),
-        problems=tuple(problems),
-        fenced_lines=frozenset(fenced),
+        anchors=frozenset(scan.anchors),
+        problems=tuple(scan.problems),
+        fenced_lines=frozenset(scan.fenced),
     )
 
 

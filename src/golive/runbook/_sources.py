@@ -1,8 +1,10 @@
 """What a runbook is cross-checked against: alert rules, dependencies, deploy commands.
 
-These readers work on the raw ``golive.yaml`` (not the validated model) because the
-sections they look at belong to other families (monitoring criteria, the ``deploy:``
-section) and may not exist yet; every reader tolerates their absence.
+Everything golive.yaml says comes from the loaded, validated :class:`~golive.spec.Spec`:
+the monitoring criteria (``spec.criteria``) name the alert rule files, the ``deploy:``
+section (``spec.deploy``, or the deploy family's ``deploy.yaml`` beside the spec) gives the
+deploy and rollback commands. Other files (rule files, compose files, deploy scripts) are
+read as plain YAML or text, and every reader tolerates their absence.
 """
 
 from __future__ import annotations
@@ -15,10 +17,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from golive.spec.models import Environment
+from golive.errors import SpecError
+from golive.kit.processes import CommandLine
+from golive.spec import DEPLOY_FILENAME, deploy_config_path, load_deploy_config
+from golive.spec.deploy import (
+    CommandDriverConfig,
+    DeployConfig,
+    KubernetesDriverConfig,
+    LocalDriverConfig,
+)
+from golive.spec.models import Environment, Spec
 
 __all__ = [
     "AlertRule",
@@ -28,7 +40,7 @@ __all__ = [
     "deploy_commands",
     "expand",
     "load_alert_rules",
-    "load_raw_spec",
+    "load_yaml",
     "readyz_dependencies",
     "spec_dependencies",
 ]
@@ -37,8 +49,6 @@ _RULE_FILE = re.compile(r"\.(ya?ml|rules)$", re.I)
 _COMMAND_KEYS = frozenset(
     {"command", "commands", "cmd", "run", "script", "exec", "argv", "deploy", "rollback", "status"}
 )
-DEPLOY_FILENAME = "deploy.yaml"
-"""Where the deploy family keeps its ``deploy:`` section until the spec model has one."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,23 +81,13 @@ class DeployCommands:
     """Every string of the configuration, for "is this command used" searches."""
 
 
-def _yaml() -> YAML:
-    return YAML(typ="safe", pure=True)
-
-
 def load_yaml(path: Path) -> Any:
     """A YAML file's data, or None when it is missing or unreadable."""
     try:
         with path.open(encoding="utf-8") as fh:
-            return _yaml().load(fh)
+            return YAML(typ="safe", pure=True).load(fh)
     except (OSError, UnicodeDecodeError, YAMLError):
         return None
-
-
-def load_raw_spec(path: Path) -> dict[str, Any]:
-    """The spec as plain data ({} when missing); only for sections owned by other families."""
-    data = load_yaml(path)
-    return data if isinstance(data, dict) else {}
 
 
 def expand(patterns: Sequence[str], root: Path) -> list[Path]:
@@ -105,38 +105,52 @@ def expand(patterns: Sequence[str], root: Path) -> list[Path]:
 def _strings(value: Any) -> Iterator[str]:
     if isinstance(value, str):
         yield value
+    elif isinstance(value, BaseModel):
+        yield from _strings(value.model_dump(mode="json", exclude_defaults=True))
     elif isinstance(value, Mapping):
         for v in value.values():
             yield from _strings(v)
-    elif isinstance(value, list):
+    elif isinstance(value, list | tuple):
         for v in value:
             yield from _strings(v)
 
 
-def alert_rule_files(raw_spec: Mapping[str, Any], root: Path) -> list[Path]:
+def _is_monitoring(area: str, check_type: str) -> bool:
+    return area == "monitoring" or any(w in check_type for w in ("prometheus", "alert", "monitoring"))
+
+
+def alert_rule_files(spec: Spec | None, root: Path) -> list[Path]:
     """Prometheus rule files the spec's monitoring criteria point at."""
     patterns: list[str] = []
-    for criterion in raw_spec.get("criteria") or []:
-        if not isinstance(criterion, Mapping):
+    for criterion in spec.criteria if spec is not None else ():
+        if not _is_monitoring(criterion.area, criterion.check.type):
             continue
-        check = criterion.get("check")
-        check_type = str(check.get("type", "")) if isinstance(check, Mapping) else ""
-        if not (
-            criterion.get("area") == "monitoring"
-            or any(w in check_type for w in ("prometheus", "alert", "monitoring"))
-        ):
-            continue
-        params = {k: v for k, v in check.items() if k != "type"} if isinstance(check, Mapping) else {}
         patterns.extend(
-            s for s in _strings(params) if _RULE_FILE.search(s) and "://" not in s and "\n" not in s
+            s
+            for s in _strings(criterion.check.params)
+            if _RULE_FILE.search(s) and "://" not in s and "\n" not in s
         )
-    files = expand(patterns, root)
-    return [f for f in files if _is_rule_file(f)]
+    return [f for f in expand(patterns, root) if _is_rule_file(f)]
 
 
 def _is_rule_file(path: Path) -> bool:
     data = load_yaml(path)
     return isinstance(data, Mapping) and isinstance(data.get("groups"), list)
+
+
+def _alert_rule(rule: Mapping[str, Any], path: Path) -> AlertRule:
+    labels = rule.get("labels") or {}
+    annotations = rule.get("annotations") or {}
+    return AlertRule(
+        name=str(rule["alert"]),
+        file=str(path),
+        expr=" ".join(str(rule.get("expr", "")).split()),
+        duration=str(rule.get("for", "")),
+        severity=str(labels.get("severity", "")),
+        summary=str(annotations.get("summary", "")),
+        description=" ".join(str(annotations.get("description", "")).split()),
+        runbook_url=str(annotations.get("runbook_url", "")),
+    )
 
 
 def load_alert_rules(paths: Sequence[Path]) -> tuple[list[AlertRule], list[str]]:
@@ -150,33 +164,23 @@ def load_alert_rules(paths: Sequence[Path]) -> tuple[list[AlertRule], list[str]]
             continue
         for group in data["groups"]:
             for rule in (group or {}).get("rules") or []:
-                if not isinstance(rule, Mapping) or "alert" not in rule:
-                    continue
-                labels = rule.get("labels") or {}
-                annotations = rule.get("annotations") or {}
-                rules.append(
-                    AlertRule(
-                        name=str(rule["alert"]),
-                        file=str(path),
-                        expr=" ".join(str(rule.get("expr", "")).split()),
-                        duration=str(rule.get("for", "")),
-                        severity=str(labels.get("severity", "")),
-                        summary=str(annotations.get("summary", "")),
-                        description=" ".join(str(annotations.get("description", "")).split()),
-                        runbook_url=str(annotations.get("runbook_url", "")),
-                    )
-                )
+                if isinstance(rule, Mapping) and "alert" in rule:
+                    rules.append(_alert_rule(rule, path))
     return rules, problems
 
 
 def _commands(value: Any, in_rollback: bool, out: dict[bool, list[str]], key: str = "") -> None:
+    """Commands in a deploy file of unknown shape (a workflow, a tool's config)."""
     if isinstance(value, Mapping):
         for k, v in value.items():
             name = str(k).lower()
             _commands(v, in_rollback or "rollback" in name, out, name)
     elif isinstance(value, list):
-        if key in _COMMAND_KEYS and value and all(isinstance(v, str) for v in value) and (
-            key == "argv" or not any(" " in v for v in value)
+        if (
+            key in _COMMAND_KEYS
+            and value
+            and all(isinstance(v, str) for v in value)
+            and (key == "argv" or not any(" " in v for v in value))
         ):
             out[in_rollback].append(shlex.join(value))
             return
@@ -188,47 +192,74 @@ def _commands(value: Any, in_rollback: bool, out: dict[bool, list[str]], key: st
                 out[in_rollback].append(line.strip())
 
 
-def _kubernetes(section: Mapping[str, Any]) -> list[str]:
-    driver = section.get("driver")
-    if not isinstance(driver, Mapping) or driver.get("type") != "kubernetes":
+def _command_lines(command: CommandLine | None) -> list[str]:
+    if command is None:
         return []
-    kubectl = str(driver.get("kubectl", "kubectl"))
-    name = f"deployment/{driver.get('deployment', '')}"
-    ns = f"-n {driver.get('namespace', 'default')}"
+    if isinstance(command, list):
+        return [shlex.join(command)]
+    return [line.strip() for line in command.splitlines() if line.strip()]
+
+
+def _kubernetes(driver: KubernetesDriverConfig) -> list[str]:
+    name = f"deployment/{driver.deployment}"
+    ns = f"-n {driver.namespace}"
     return [
-        f"{kubectl} {ns} set image {name} {driver.get('container', '')}=IMAGE",
-        f"{kubectl} {ns} rollout status {name}",
-        f"{kubectl} {ns} rollout undo {name}",
+        f"{driver.kubectl} {ns} set image {name} {driver.container}=IMAGE",
+        f"{driver.kubectl} {ns} rollout status {name}",
+        f"{driver.kubectl} {ns} rollout undo {name}",
     ]
 
 
-def deploy_commands(
-    raw_spec: Mapping[str, Any], files: Sequence[Path] = (), spec_dir: Path | None = None
-) -> DeployCommands | None:
-    """The deploy configuration: the ``deploy:`` section (in the spec or in ``deploy.yaml``
-    beside it) and/or other deploy files (scripts, workflows).
+def _config_commands(config: DeployConfig) -> tuple[list[str], list[str], list[str]]:
+    """(deploy commands, rollback commands, commands only golive derives) of a deploy section."""
+    deploy: list[str] = []
+    rollback: list[str] = []
+    derived: list[str] = []
+    driver = config.driver
+    if isinstance(driver, CommandDriverConfig):
+        deploy += _command_lines(driver.deploy) + _command_lines(driver.status)
+        rollback += _command_lines(driver.rollback)
+    elif isinstance(driver, LocalDriverConfig):
+        deploy += _command_lines(driver.command)
+    elif isinstance(driver, KubernetesDriverConfig):
+        derived = _kubernetes(driver)
+        deploy += derived[:2]
+        rollback += derived[2:]
+    if config.gates.artifact is not None:
+        deploy += _command_lines(config.gates.artifact.command)
+    return deploy, rollback, derived
+
+
+def _deploy_section(spec: Spec) -> tuple[str, DeployConfig] | None:
+    """The spec's deploy section, or the deploy family's deploy.yaml beside it (validated)."""
+    if spec.deploy is not None:
+        return f"{spec.path.name} deploy:", spec.deploy
+
+    if not deploy_config_path(spec).is_file():
+        return None
+    try:
+        return f"{DEPLOY_FILENAME} deploy:", load_deploy_config(spec)
+    except SpecError:
+        return None  # the deploy family reports an invalid deploy.yaml with its positions
+
+
+def deploy_commands(spec: Spec | None, files: Sequence[Path] = ()) -> DeployCommands | None:
+    """The deploy configuration: the spec's ``deploy:`` section and/or other deploy files
+    (scripts, workflows).
 
     None when there is none of them (the deploy family may not be in use).
     """
     sources: list[str] = []
     out: dict[bool, list[str]] = {False: [], True: []}
     texts: list[str] = []
-    sections: list[tuple[str, Any]] = []
-    if raw_spec.get("deploy"):
-        sections.append(("golive.yaml deploy:", raw_spec["deploy"]))
-    if spec_dir is not None and (spec_dir / DEPLOY_FILENAME).is_file():
-        data = load_yaml(spec_dir / DEPLOY_FILENAME)
-        if isinstance(data, Mapping) and data.get("deploy"):
-            sections.append((f"{DEPLOY_FILENAME} deploy:", data["deploy"]))
-    for name, section in sections:
+    section = _deploy_section(spec) if spec is not None else None
+    if section is not None:
+        name, config = section
+        deploy, rollback, derived = _config_commands(config)
         sources.append(name)
-        _commands(section, False, out)
-        texts.extend(_strings(section))
-        if isinstance(section, Mapping):
-            kube = _kubernetes(section)
-            out[False].extend(kube[:2])
-            out[True].extend(kube[2:])
-            texts.extend(kube)
+        out[False] += deploy
+        out[True] += rollback
+        texts += [*_strings(config), *derived]
     for path in files:
         try:
             text = path.read_text(encoding="utf-8")
@@ -281,5 +312,5 @@ def readyz_dependencies(payload: Any) -> list[str]:
 
 
 def spec_dependencies(environment: Environment) -> list[str]:
-    """Dependencies the spec's environment names (today: a database URL)."""
+    """Dependencies the spec's environment names (its ``database_url``)."""
     return ["database"] if environment.database_url else []

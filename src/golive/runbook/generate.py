@@ -11,7 +11,7 @@ knows (contacts, restart procedures) is left as ``TODO(team):`` lines, which the
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,20 +20,20 @@ from typing import Any
 import httpx
 import jinja2
 
-from golive.runbook._files import atomic_write
+from golive.kit.environment import MissingVariableError, Variables
+from golive.kit.files import GeneratedFiles
 from golive.runbook._markdown import parse_runbook, slugify
+from golive.runbook._params import DEFAULT_PATH
 from golive.runbook._sources import (
     AlertRule,
     DeployCommands,
     alert_rule_files,
     deploy_commands,
     load_alert_rules,
-    load_raw_spec,
     readyz_dependencies,
     spec_dependencies,
 )
 from golive.runbook.base import RunbookError
-from golive.runbook.checks import DEFAULT_PATH, PROTECTED_ENVIRONMENTS
 from golive.spec.models import Environment, Spec
 
 __all__ = [
@@ -106,19 +106,61 @@ class RunbookFacts:
     dr_criteria: tuple[tuple[str, str], ...]
     runbook_criteria: tuple[str, ...]
     error_codes: tuple[tuple[str, str, str], ...]
-    protected: tuple[str, ...] = PROTECTED_ENVIRONMENTS
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-def probe_service(
-    environment: Environment, resolve: Mapping[str, str], timeout: float = 5.0
-) -> Probe | None:
-    """Ask a running instance about itself; None when it does not answer its health path."""
-    from golive import _interpolate
+def _readiness(get: Callable[[str], httpx.Response | None]) -> tuple[str | None, str | None, list[str]]:
+    """(readiness path, status word when ready, dependencies named in its details)."""
+    for path in ("/readyz", "/ready", "/health/ready"):
+        r = get(path)
+        if r is None or r.status_code not in (200, 503):
+            continue
+        try:
+            payload = r.json()
+        except ValueError:
+            payload = None
+        ready_status = None
+        if isinstance(payload, Mapping) and isinstance(payload.get("status"), str):
+            ready_status = payload["status"] if r.status_code == 200 else None
+        return path, ready_status, readyz_dependencies(payload)
+    return None, None, []
 
+
+def _metric(response: httpx.Response | None) -> str | None:
+    """A metric the service exposes (an HTTP request counter when there is one)."""
+    if response is None or not response.is_success:
+        return None
+    types: list[str] = re.findall(r"(?m)^# TYPE (\S+) ", response.text)
+    preferred = [t for t in types if t.startswith("http_requests")]
+    chosen = preferred or types
+    return chosen[0] if chosen else None
+
+
+def _error_codes(response: httpx.Response | None) -> dict[str, str]:
+    """Documented 4xx/5xx responses of an OpenAPI document: code → description."""
+    codes: dict[str, str] = {}
+    if response is None or not response.is_success:
+        return codes
     try:
-        base = _interpolate.resolve(environment.base_url, resolve).rstrip("/")
-    except _interpolate.MissingVariableError:
+        doc = response.json()
+    except ValueError:
+        doc = {}
+    for ops in (doc.get("paths") or {}).values():
+        for op in (ops or {}).values() if isinstance(ops, Mapping) else ():
+            for code, resp in ((op or {}).get("responses") or {}).items():
+                if str(code).isdigit() and int(code) >= 400 and str(code) not in codes:
+                    codes[str(code)] = str((resp or {}).get("description", ""))
+    return codes
+
+
+def probe_service(environment: Environment, variables: Variables, timeout: float = 5.0) -> Probe | None:
+    """Ask a running instance about itself; None when it does not answer its health path.
+
+    ``base_url`` is resolved with ``variables`` (the one resolver a review uses too).
+    """
+    try:
+        base = variables.resolve(environment.base_url).rstrip("/")
+    except MissingVariableError:
         return None
     with httpx.Client(timeout=timeout, follow_redirects=True) as client:
 
@@ -131,50 +173,19 @@ def probe_service(
         health = get(environment.health_path)
         if health is None or not health.is_success:
             return None
-        readyz_path: str | None = None
-        ready_status: str | None = None
-        dependencies: list[str] = []
-        for path in ("/readyz", "/ready", "/health/ready"):
-            r = get(path)
-            if r is not None and r.status_code in (200, 503):
-                readyz_path = path
-                try:
-                    payload = r.json()
-                except ValueError:
-                    payload = None
-                dependencies = readyz_dependencies(payload)
-                if isinstance(payload, Mapping) and isinstance(payload.get("status"), str):
-                    ready_status = payload["status"] if r.status_code == 200 else None
-                break
-        metric: str | None = None
-        m = get("/metrics")
-        if m is not None and m.is_success:
-            types = re.findall(r"(?m)^# TYPE (\S+) ", m.text)
-            preferred = [t for t in types if t.startswith("http_requests")]
-            metric = (preferred or types or [None])[0]
-        v = get("/version")
-        o = get(environment.openapi_path)
-        codes: dict[str, str] = {}
-        if o is not None and o.is_success:
-            try:
-                doc = o.json()
-            except ValueError:
-                doc = {}
-            for ops in (doc.get("paths") or {}).values():
-                for op in (ops or {}).values() if isinstance(ops, Mapping) else ():
-                    for code, resp in ((op or {}).get("responses") or {}).items():
-                        if str(code).isdigit() and int(code) >= 400 and str(code) not in codes:
-                            codes[str(code)] = str((resp or {}).get("description", ""))
+        readyz_path, ready_status, dependencies = _readiness(get)
+        version = get("/version")
+        openapi = get(environment.openapi_path)
         return Probe(
             base_url=base,
             healthy=True,
             readyz_path=readyz_path,
             ready_status=ready_status,
             dependencies=tuple(dependencies),
-            metric=metric,
-            version=v is not None and v.is_success,
-            openapi=o is not None and o.is_success,
-            error_codes=tuple(sorted(codes.items())),
+            metric=_metric(get("/metrics")),
+            version=version is not None and version.is_success,
+            openapi=openapi is not None and openapi.is_success,
+            error_codes=tuple(sorted(_error_codes(openapi).items())),
         )
 
 
@@ -186,39 +197,15 @@ def gather_facts(
     today: date | None = None,
 ) -> RunbookFacts:
     """Collect what the runbook template needs from the spec, its files and the probe."""
-    raw = load_raw_spec(spec.path)
-    rules, _ = load_alert_rules(alert_rule_files(raw, spec.root))
-    deploy = deploy_commands(raw, spec_dir=spec.root)
+    rules, _ = load_alert_rules(alert_rule_files(spec, spec.root))
+    deploy = deploy_commands(spec)
     _, default_env = spec.environment(None)
     deps: dict[str, DependencyFacts] = {}
     for name in probe.dependencies if probe else ():
         deps[name] = DependencyFacts(name=name, source="/readyz details", in_readyz=True)
     for name in spec_dependencies(default_env):
         if name not in deps:
-            deps[name] = DependencyFacts(name=name, source="database_url in golive.yaml",
-                                         in_readyz=False)
-    o = spec.objectives
-    objectives = [
-        (label, value)
-        for label, value in (
-            ("Availability", f"{o.availability:g}%" if o.availability else ""),
-            ("Latency p95", f"{o.latency_p95_ms:g} ms" if o.latency_p95_ms else ""),
-            ("Latency p99", f"{o.latency_p99_ms:g} ms" if o.latency_p99_ms else ""),
-            ("Error rate", f"{o.error_rate:g}%" if o.error_rate is not None else ""),
-            ("RTO", _duration(o.rto)),
-            ("RPO", _duration(o.rpo)),
-        )
-        if value
-    ]
-    codes: dict[str, tuple[str, str]] = {}
-    for code, desc in probe.error_codes if probe else ():
-        meaning = _ERROR_MEANING.get(code, ("", "Read the logs for the request id."))
-        codes[code] = (desc or meaning[0], meaning[1])
-    for code in ("500", "502", "503", "504"):
-        codes.setdefault(code, _ERROR_MEANING[code])
-    if not probe or not probe.error_codes:
-        for code in ("400", "401", "403", "404", "429"):
-            codes.setdefault(code, _ERROR_MEANING[code])
+            deps[name] = DependencyFacts(name=name, source="database_url in golive.yaml", in_readyz=False)
     try:
         rel = runbook_path.resolve().relative_to(spec.root.resolve())
     except ValueError:
@@ -231,7 +218,7 @@ def gather_facts(
         runbook_path=str(rel),
         generated=(today or date.today()).isoformat(),
         environments=tuple(spec.environments.items()),
-        objectives=tuple(objectives),
+        objectives=_objectives(spec),
         probe=probe,
         health_path=default_env.health_path,
         alerts=tuple(rules),
@@ -239,8 +226,36 @@ def gather_facts(
         dependencies=tuple(deps.values()),
         dr_criteria=tuple((c.id, c.title) for c in spec.criteria if c.area == "dr"),
         runbook_criteria=tuple(c.id for c in spec.criteria if c.check.type == "runbook"),
-        error_codes=tuple((c, d, r) for c, (d, r) in sorted(codes.items())),
+        error_codes=_error_table(probe),
     )
+
+
+def _objectives(spec: Spec) -> tuple[tuple[str, str], ...]:
+    """(label, target) of every objective the spec sets."""
+    o = spec.objectives
+    rows = (
+        ("Availability", f"{o.availability:g}%" if o.availability else ""),
+        ("Latency p95", f"{o.latency_p95_ms:g} ms" if o.latency_p95_ms else ""),
+        ("Latency p99", f"{o.latency_p99_ms:g} ms" if o.latency_p99_ms else ""),
+        ("Error rate", f"{o.error_rate:g}%" if o.error_rate is not None else ""),
+        ("RTO", _duration(o.rto)),
+        ("RPO", _duration(o.rpo)),
+    )
+    return tuple((label, value) for label, value in rows if value)
+
+
+def _error_table(probe: Probe | None) -> tuple[tuple[str, str, str], ...]:
+    """(code, meaning, resolution): the documented codes, plus the usual 4xx/5xx."""
+    codes: dict[str, tuple[str, str]] = {}
+    for code, desc in probe.error_codes if probe else ():
+        meaning = _ERROR_MEANING.get(code, ("", "Read the logs for the request id."))
+        codes[code] = (desc or meaning[0], meaning[1])
+    for code in ("500", "502", "503", "504"):
+        codes.setdefault(code, _ERROR_MEANING[code])
+    if not probe or not probe.error_codes:
+        for code in ("400", "401", "403", "404", "429"):
+            codes.setdefault(code, _ERROR_MEANING[code])
+    return tuple((c, d, r) for c, (d, r) in sorted(codes.items()))
 
 
 def _duration(seconds: float | None) -> str:
@@ -307,8 +322,16 @@ def render_runbook(facts: RunbookFacts) -> str:
     return render(explicit)
 
 
-def write_runbook(path: Path, text: str, *, force: bool = False) -> None:
-    """Write the runbook atomically; RunbookError if it exists and ``force`` is off."""
-    if path.exists() and not force:
-        raise RunbookError(f"{path} already exists; pass --force to overwrite it")
-    atomic_write(path, text)
+def write_runbook(path: Path, text: str, *, force: bool = False) -> bool:
+    """Write the runbook under the generated-files policy; True when the file changed.
+
+    A runbook golive wrote and nobody edited since is rewritten; one the team changed (or
+    one golive did not write) is left alone, a RunbookError, unless ``force``.
+    """
+    files = GeneratedFiles(root=path.parent, generator="golive init runbook")
+    written, conflicts = files.write({path.name: text}, force=force)
+    if conflicts:
+        raise RunbookError(
+            f"{path} already exists with changes golive did not write; pass --force to overwrite it"
+        )
+    return bool(written)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
+from golive.spec._deploy_file import DEPLOY_FILENAME, deploy_config_path, load_deploy_config
 from golive.spec._duration import Duration, format_duration, parse_duration
 from golive.spec._loader import SpecLoader, find_spec, load_yaml_model
 from golive.spec.models import Criterion, Environment, Objectives, Spec, Tiers, Waiver
@@ -51,6 +52,9 @@ def spec_schema(registry: CheckRegistry) -> dict[str, Any]:
 
 
 __all__ = [
+    "DEPLOY_FILENAME",
+    "deploy_config_path",
+    "load_deploy_config",
     "Criterion",
     "Duration",
     "Environment",

@@ -1,7 +1,9 @@
 """The testing and CI/CD family: test suites, coverage, API contracts and pipelines.
 
-Check types live in :mod:`golive.testing.checks`; ``golive init ci`` in
-:mod:`golive.testing.cli`.
+Check types: ``tests.suite`` (:mod:`golive.testing.suite`), ``tests.coverage``
+(:mod:`golive.testing.coverage`), ``api.contract`` (:mod:`golive.testing.contract`),
+``ci.pipeline`` (:mod:`golive.testing.pipeline`) and ``ci.history``
+(:mod:`golive.testing.history`); ``golive init ci`` in :mod:`golive.testing.cli`.
 """
 
 from golive.kit.family import Command, Family

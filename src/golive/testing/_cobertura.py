@@ -41,9 +41,7 @@ class Totals:
     @property
     def branch_rate(self) -> float | None:
         """Percent of branches covered; None when the report has no branch data."""
-        return (
-            None if not self.branches_valid else 100.0 * self.branches_covered / self.branches_valid
-        )
+        return None if not self.branches_valid else 100.0 * self.branches_covered / self.branches_valid
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,9 +66,7 @@ class CoverageReport:
             ]
             by_package = f.package == dotted or f.package.startswith(dotted + ".")
             by_path = any(
-                c.endswith(p) or p + "/" in c or c.endswith(p + ".py")
-                for c in candidates
-                for p in paths
+                c.endswith(p) or p + "/" in c or c.endswith(p + ".py") for c in candidates for p in paths
             )
             if by_package or by_path:
                 picked.append(f)

@@ -12,6 +12,7 @@ from pathlib import Path
 import jinja2
 
 from golive import __version__
+from golive.kit.files import GeneratedFiles
 from golive.testing._github import WORKFLOWS
 from golive.testing.base import TestingError
 
@@ -20,9 +21,7 @@ PINS = {
     "checkout": "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683  # v4.2.2",
     "setup_python": "actions/setup-python@0b93645e9fea7318ecaed2b359559ac225c90a2b  # v5.3.0",
     "upload_artifact": "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02  # v4.6.2",
-    "download_artifact": (
-        "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093  # v4.3.0"
-    ),
+    "download_artifact": ("actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093  # v4.3.0"),
     "upload_sarif": (
         "github/codeql-action/upload-sarif@ff0a06e83cb2de871e5a09832bc6a81e7276941f  # v3.28.18"
     ),
@@ -84,11 +83,7 @@ def _environment() -> jinja2.Environment:
 def render(options: CiOptions) -> dict[str, str]:
     """The workflow files by name (``ci.yml``, ``cd.yml``)."""
     env = _environment()
-    prefix = (
-        ""
-        if options.working_directory in (".", "")
-        else options.working_directory.rstrip("/") + "/"
-    )
+    prefix = "" if options.working_directory in (".", "") else options.working_directory.rstrip("/") + "/"
     values = {**asdict(options), "workflows_dir": options.workflows_dir, "path_prefix": prefix}
     out = {}
     for name in ("ci.yml", "cd.yml"):
@@ -101,17 +96,18 @@ def render(options: CiOptions) -> dict[str, str]:
 
 
 def write(root: Path, options: CiOptions, *, force: bool = False) -> list[Path]:
-    """Write the workflows under ``root/.github/workflows``; refuse to overwrite without force."""
+    """Write the workflows under ``root/.github/workflows``; return the files that changed.
+
+    The generated-files policy: a workflow golive wrote and nobody changed since is
+    rewritten; one the team changed (or golive did not write) is kept, and a TestingError
+    names it, unless ``force``.
+    """
     target = root / WORKFLOWS
-    files = render(options)
-    existing = [target / n for n in files if (target / n).exists()]
-    if existing and not force:
-        names = ", ".join(str(p) for p in existing)
-        raise TestingError(f"{names} already exist; pass --force to overwrite")
-    target.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in files.items():
-        path = target / name
-        path.write_text(text)
-        written.append(path)
-    return written
+    files = GeneratedFiles(root=target, generator="golive init ci")
+    written, conflicts = files.write(render(options), force=force)
+    if conflicts:
+        names = ", ".join(str(target / c.relpath) for c in conflicts)
+        raise TestingError(
+            f"{names}: already exist with changes golive did not write; pass --force to overwrite"
+        )
+    return [target / name for name in written]

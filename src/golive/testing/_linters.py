@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from golive.checks.base import CheckContext
-from golive.testing._util import tool
+from golive.kit.check import CheckContext
+from golive.kit.processes import find_tool
 
 SEVERITIES = ("unknown", "informational", "low", "medium", "high")
 
@@ -74,11 +74,9 @@ def parse_zizmor(text: str, root: Path) -> tuple[LintFinding, ...]:
 
 async def run_zizmor(ctx: CheckContext, root: Path, files: list[Path]) -> LintRun:
     """Run zizmor offline over the workflow files."""
-    exe = tool("zizmor")
+    exe = find_tool("zizmor")
     if exe is None:
-        return LintRun(
-            tool="zizmor", command="", skipped="zizmor is not installed (pip install zizmor)"
-        )
+        return LintRun(tool="zizmor", command="", skipped="zizmor is not installed (pip install zizmor)")
     argv = [exe, "--offline", "--format", "json", "--no-progress", *map(str, files)]
     result = await ctx.run(argv, cwd=root, timeout=min(ctx.timeout, 120.0))
     shown = "zizmor --offline " + " ".join(str(f.relative_to(root)) for f in files)
@@ -108,7 +106,7 @@ def parse_actionlint(text: str) -> tuple[LintFinding, ...]:
 
 async def run_actionlint(ctx: CheckContext, root: Path, files: list[Path]) -> LintRun:
     """Run actionlint when it is installed."""
-    exe = tool("actionlint")
+    exe = find_tool("actionlint")
     if exe is None:
         return LintRun(tool="actionlint", command="", skipped="actionlint is not installed")
     argv = [exe, "-format", "{{json .}}", "-no-color", *map(str, files)]

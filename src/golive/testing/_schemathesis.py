@@ -52,9 +52,7 @@ def split_failures(operation: str, text: str) -> list[ContractFailure]:
         case = _CASE.search(block)
         checks = tuple(f"{code} {title.strip()}" for code, title in _CHECK.findall(block))
         _, _, after = block.partition("Reproduce with:")
-        curl = tuple(
-            line.strip() for line in after.splitlines() if line.strip().startswith("curl ")
-        )
+        curl = tuple(line.strip() for line in after.splitlines() if line.strip().startswith("curl "))
         detail = block.partition("Reproduce with:")[0].strip()
         failures.append(
             ContractFailure(

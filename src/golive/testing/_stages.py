@@ -160,9 +160,7 @@ def _lines(step: Step, pattern: re.Pattern[str]) -> list[str]:
     return [
         line
         for line in step.run.splitlines()
-        if any(
-            pattern.search(part) and not _INSTALL.search(part) for part in re.split(r"&&|;", line)
-        )
+        if any(pattern.search(part) and not _INSTALL.search(part) for part in re.split(r"&&|;", line))
     ]
 
 
@@ -262,9 +260,7 @@ def find_stages(pipeline: Pipeline) -> dict[Stage, StageFinding]:
         put(stage, good, bad)
 
     prod_jobs = [
-        p.job
-        for p in result[Stage.DEPLOY_PRODUCTION].providers
-        + result[Stage.DEPLOY_PRODUCTION].unenforced
+        p.job for p in result[Stage.DEPLOY_PRODUCTION].providers + result[Stage.DEPLOY_PRODUCTION].unenforced
     ]
     prod_labels = {j.label for j in prod_jobs}
     verify_good: list[Provider] = []
@@ -288,9 +284,7 @@ def find_stages(pipeline: Pipeline) -> dict[Stage, StageFinding]:
     rollback_good = []
     for job in pipeline.jobs:
         for step in job.steps:
-            if _ROLLBACK.search(_step_text(step)) or (
-                _ROLLBACK.search(_job_text(job)) and step.run
-            ):
+            if _ROLLBACK.search(_step_text(step)) or (_ROLLBACK.search(_job_text(job)) and step.run):
                 cond = step.condition or job.condition
                 note = f"if: {cond}" if cond else ""
                 rollback_good.append(Provider(job=job, step=step, note=note))
@@ -327,19 +321,10 @@ def _config_fail_under(root: Path) -> float | None:
     return None
 
 
-def judge_gates(
-    pipeline: Pipeline,
-    stages: dict[Stage, StageFinding],
-    *,
-    root: Path,
-    min_coverage: float,
-) -> dict[Gate, GateFinding]:
-    """Whether coverage, security, the golive review and stage ordering are enforced."""
-    gates: dict[Gate, GateFinding] = {}
-
-    # Coverage: a threshold the test step fails on.
-    cov_found: list[str] = []
-    cov_weak: list[str] = []
+def _coverage_gate(pipeline: Pipeline, root: Path, min_coverage: float) -> GateFinding:
+    """A threshold the test step fails on (a flag, or coverage.py's own fail_under)."""
+    found: list[str] = []
+    weak: list[str] = []
     runs_coverage = False
     for job in pipeline.jobs:
         for step in job.steps:
@@ -351,65 +336,70 @@ def judge_gates(
                     where = f"{job.label} (step {step.label!r}): {m.group(0)}"
                     why = _ignored(job, step, [line])
                     if why:
-                        cov_weak.append(f"{where} - {why}")
+                        weak.append(f"{where} - {why}")
                     elif value < min_coverage:
-                        cov_weak.append(f"{where} - below {min_coverage:g}")
+                        weak.append(f"{where} - below {min_coverage:g}")
                     else:
-                        cov_found.append(where)
+                        found.append(where)
     configured = _config_fail_under(root)
-    if not cov_found and runs_coverage and configured is not None:
+    if not found and runs_coverage and configured is not None:
+        where = f"fail_under = {configured:g} in coverage configuration"
         if configured >= min_coverage:
-            cov_found.append(f"fail_under = {configured:g} in coverage configuration")
+            found.append(where)
         else:
-            cov_weak.append(
-                f"fail_under = {configured:g} in coverage configuration - below {min_coverage:g}"
-            )
-    if cov_found:
-        gates[Gate.COVERAGE] = GateFinding(gate=Gate.COVERAGE, enforced=True, detail=cov_found[0])
+            weak.append(f"{where} - below {min_coverage:g}")
+    if found:
+        return GateFinding(gate=Gate.COVERAGE, enforced=True, detail=found[0])
+    if weak:
+        detail = "; ".join(weak)
+    elif runs_coverage:
+        detail = f"coverage runs but nothing fails under {min_coverage:g}%"
     else:
-        detail = (
-            "; ".join(cov_weak)
-            if cov_weak
-            else (
-                f"coverage runs but nothing fails under {min_coverage:g}%"
-                if runs_coverage
-                else "no coverage measurement with a fail-under threshold"
-            )
-        )
-        gates[Gate.COVERAGE] = GateFinding(gate=Gate.COVERAGE, enforced=False, detail=detail)
+        detail = "no coverage measurement with a fail-under threshold"
+    return GateFinding(gate=Gate.COVERAGE, enforced=False, detail=detail)
 
-    # Security: a scanner that fails the job on findings.
+
+def _scanner_weakness(provider: Provider, step: Step) -> str:
+    """Why a scanner step passes even when it finds something ("" when it fails the job)."""
+    text = step.run + " " + " ".join(f"{k}={v}" for k, v in step.with_.items())
+    if step.uses.startswith("github/codeql-action") and not step.run:
+        return f"{provider}: CodeQL alerts do not fail the job"
+    if re.search(r"\btrivy\b", text + step.uses, re.I) and not re.search(
+        r"--exit-code[ =]1|exit-code=['\"]?1", text
+    ):
+        return f"{provider}: trivy exits 0 on findings without --exit-code 1"
+    if re.search(r"\bsemgrep\b(?!\s+ci)", step.run) and "--error" not in step.run:
+        return f"{provider}: semgrep scan exits 0 on findings without --error"
+    if re.search(r"\bdetect-secrets scan\b", step.run):
+        return f"{provider}: detect-secrets scan only writes a baseline"
+    return ""
+
+
+def _security_gate(stages: dict[Stage, StageFinding]) -> GateFinding:
+    """A scanner that fails the job on findings."""
     sec = stages[Stage.SECURITY]
-    enforced = []
+    enforced: list[str] = []
     weak = [str(p) for p in sec.unenforced]
     for p in sec.providers:
         if p.step is None:
             continue
-        step = p.step
-        text = step.run + " " + " ".join(f"{k}={v}" for k, v in step.with_.items())
-        if step.uses.startswith("github/codeql-action") and not step.run:
-            weak.append(f"{p}: CodeQL alerts do not fail the job")
-        elif re.search(r"\btrivy\b", text + step.uses, re.I) and not re.search(
-            r"--exit-code[ =]1|exit-code=['\"]?1", text
-        ):
-            weak.append(f"{p}: trivy exits 0 on findings without --exit-code 1")
-        elif re.search(r"\bsemgrep\b(?!\s+ci)", step.run) and "--error" not in step.run:
-            weak.append(f"{p}: semgrep scan exits 0 on findings without --error")
-        elif re.search(r"\bdetect-secrets scan\b", step.run):
-            weak.append(f"{p}: detect-secrets scan only writes a baseline")
-        else:
-            enforced.append(str(p))
-    gates[Gate.SECURITY] = GateFinding(
+        why = _scanner_weakness(p, p.step)
+        (weak if why else enforced).append(why or str(p))
+    return GateFinding(
         gate=Gate.SECURITY,
         enforced=bool(enforced),
         detail=enforced[0] if enforced else ("; ".join(weak) or "no security scanner runs"),
     )
 
-    # golive: a review that must pass before production.
-    prod = list(
-        stages[Stage.DEPLOY_PRODUCTION].providers + stages[Stage.DEPLOY_PRODUCTION].unenforced
-    )
-    golive_good, golive_weak = [], []
+
+def _production_jobs(stages: dict[Stage, StageFinding]) -> list[Provider]:
+    return list(stages[Stage.DEPLOY_PRODUCTION].providers + stages[Stage.DEPLOY_PRODUCTION].unenforced)
+
+
+def _golive_gate(pipeline: Pipeline, stages: dict[Stage, StageFinding]) -> GateFinding:
+    """A golive review that must pass before production."""
+    prod = _production_jobs(stages)
+    good, weak = [], []
     for job in pipeline.jobs:
         for i, step in enumerate(job.steps):
             lines = _lines(step, _GOLIVE)
@@ -422,20 +412,21 @@ def judge_gates(
             why = _ignored(job, step, lines)
             where = f"{job.label} (step {step.label!r})"
             if why:
-                golive_weak.append(f"{where} - {why}")
+                weak.append(f"{where} - {why}")
             elif not before_prod:
-                golive_weak.append(f"{where} - does not gate the production deploy")
+                weak.append(f"{where} - does not gate the production deploy")
             else:
-                golive_good.append(where)
-    gates[Gate.GOLIVE] = GateFinding(
+                good.append(where)
+    return GateFinding(
         gate=Gate.GOLIVE,
-        enforced=bool(golive_good),
-        detail=golive_good[0]
-        if golive_good
-        else ("; ".join(golive_weak) or "no golive review step"),
+        enforced=bool(good),
+        detail=good[0] if good else ("; ".join(weak) or "no golive review step"),
     )
 
-    # Order: production waits for the tests, the scan, the build and staging.
+
+def _order_gate(pipeline: Pipeline, stages: dict[Stage, StageFinding]) -> GateFinding:
+    """Production waits for the tests, the scan, the build and staging."""
+    prod = _production_jobs(stages)
     missing: list[str] = []
     for p in prod:
         upstream = pipeline.upstream(p.job)
@@ -445,18 +436,29 @@ def judge_gates(
                 q.job.label in upstream or q.job.label == p.job.label for q in providers
             ):
                 missing.append(f"{p.job.label} does not wait for {STAGE_TITLES[stage]}")
-    gates[Gate.ORDER] = GateFinding(
-        gate=Gate.ORDER,
-        enforced=bool(prod) and not missing,
-        detail="; ".join(missing)
-        if missing
-        else (
-            "production deploy waits for tests, scans, build and staging"
-            if prod
-            else "no production deploy"
-        ),
-    )
-    return gates
+    if missing:
+        detail = "; ".join(missing)
+    else:
+        detail = (
+            "production deploy waits for tests, scans, build and staging" if prod else "no production deploy"
+        )
+    return GateFinding(gate=Gate.ORDER, enforced=bool(prod) and not missing, detail=detail)
+
+
+def judge_gates(
+    pipeline: Pipeline,
+    stages: dict[Stage, StageFinding],
+    *,
+    root: Path,
+    min_coverage: float,
+) -> dict[Gate, GateFinding]:
+    """Whether coverage, security, the golive review and stage ordering are enforced."""
+    return {
+        Gate.COVERAGE: _coverage_gate(pipeline, root, min_coverage),
+        Gate.SECURITY: _security_gate(stages),
+        Gate.GOLIVE: _golive_gate(pipeline, stages),
+        Gate.ORDER: _order_gate(pipeline, stages),
+    }
 
 
 def _prod_step_after(job: Job, index: int) -> bool:

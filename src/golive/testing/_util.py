@@ -1,16 +1,12 @@
-"""Helpers shared by the testing family's checks."""
+"""Small helpers shared by the testing family's checks (process and tool services are the kit's)."""
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import shutil
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from golive.checks.base import CheckContext
+from golive.kit.check import CheckContext
 
 
 def resolve_command(ctx: CheckContext, command: str | Sequence[str]) -> str | list[str]:
@@ -25,14 +21,6 @@ def append_args(command: str | list[str], args: Sequence[str]) -> str | list[str
     if isinstance(command, str):
         return command + " " + shlex.join(args) if args else command
     return [*command, *args]
-
-
-def tool(name: str) -> str | None:
-    """Path of an executable: next to the running interpreter first, then on PATH."""
-    beside = Path(sys.executable).parent / name
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    return shutil.which(name)
 
 
 def check_regex(pattern: str | None) -> None:

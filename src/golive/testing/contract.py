@@ -10,17 +10,20 @@ environment. Every failure is reported with its curl reproducer.
 from __future__ import annotations
 
 import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar, Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 
-from golive.checks._common import excerpt, redact, target_allowed
-from golive.checks.base import CheckContext, CheckError, Params
+from golive.kit.check import CheckContext, CheckError, Params
+from golive.kit.outcomes import error
+from golive.kit.processes import ProcessResult, find_tool
+from golive.kit.text import excerpt, redact
 from golive.results import Evidence, Measurement, Outcome, Status
 from golive.spec._duration import Duration
-from golive.testing._schemathesis import ContractRun, read_json_report, read_junit_failures
-from golive.testing._util import check_regex, tool
+from golive.testing._schemathesis import ContractFailure, ContractRun, read_json_report, read_junit_failures
+from golive.testing._util import check_regex
 from golive.testing.base import TestingError
 
 DEFAULT_CHECKS = (
@@ -38,9 +41,7 @@ class LoginAuth(Params):
     """Log in first and send the returned token as a bearer token."""
 
     path: str = Field(description="Login endpoint, e.g. /api/auth/login.")
-    json_body: dict[str, str] = Field(
-        alias="json", description="JSON body; ${VAR} allowed for credentials."
-    )
+    json_body: dict[str, str] = Field(alias="json", description="JSON body; ${VAR} allowed for credentials.")
     token_field: str = Field(default="access_token", description="Field holding the token.")
 
 
@@ -48,9 +49,7 @@ class AuthParams(Params):
     """How the fuzzer authenticates; exactly one of bearer, basic or login."""
 
     bearer: str | None = Field(default=None, description="A token, e.g. ${API_TOKEN}.")
-    basic: dict[str, str] | None = Field(
-        default=None, description="{username: ..., password: ${PASSWORD}}."
-    )
+    basic: dict[str, str] | None = Field(default=None, description="{username: ..., password: ${PASSWORD}}.")
     login: LoginAuth | None = None
 
     @model_validator(mode="after")
@@ -84,9 +83,7 @@ class ContractParams(Params):
     mode: Literal["all", "positive", "negative"] = "all"
     include_path_regex: str | None = None
     exclude_path_regex: str | None = None
-    headers: dict[str, str] = Field(
-        default_factory=dict, description="Extra headers; ${VAR} allowed."
-    )
+    headers: dict[str, str] = Field(default_factory=dict, description="Extra headers; ${VAR} allowed.")
     auth: AuthParams | None = None
     request_timeout: Duration = Field(default=10.0, gt=0)
     rate_limit: str | None = Field(
@@ -106,6 +103,166 @@ class ContractParams(Params):
 
 def _toml_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Credentials:
+    """Secrets for the child's environment, and the config entries that reference them."""
+
+    secrets: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    basic: tuple[str, str] | None = None
+
+    def config(self) -> str:
+        """A Schemathesis config file with ``${VAR}`` references, never the secrets."""
+        lines = []
+        if self.headers:
+            lines.append("[headers]")
+            lines += [f"{_toml_string(k)} = {_toml_string(v)}" for k, v in self.headers.items()]
+        if self.basic is not None:
+            lines.append("[auth.basic]")
+            lines += [
+                f"username = {_toml_string(self.basic[0])}",
+                f"password = {_toml_string(self.basic[1])}",
+            ]
+        return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Files:
+    """Where one run keeps its config, reports and log."""
+
+    out: Path
+
+    @property
+    def config(self) -> Path:
+        """The Schemathesis config file."""
+        return self.out / "schemathesis.toml"
+
+    @property
+    def junit(self) -> Path:
+        """The JUnit report (failures with curl reproducers)."""
+        return self.out / "junit.xml"
+
+    @property
+    def report(self) -> Path:
+        """The JSON report (totals)."""
+        return self.out / "report.json"
+
+    @property
+    def log(self) -> Path:
+        """Schemathesis's output, redacted."""
+        return self.out / "output.log"
+
+    def artifacts(self) -> tuple[str, ...]:
+        """The files that exist, for the evidence."""
+        return tuple(str(p) for p in (self.log, self.junit, self.report, self.config) if p.exists())
+
+
+def _schema_location(params: ContractParams, ctx: CheckContext) -> str:
+    """The OpenAPI document: a local file when one exists at that path, else a URL."""
+    location = ctx.resolve(params.schema_ or ctx.environment.openapi_path)
+    if not location.startswith(("http://", "https://")) and ctx.path(location).is_file():
+        return str(ctx.path(location))
+    return ctx.url(location)
+
+
+def _argv(exe: str, params: ContractParams, files: _Files, location: str, base: str) -> list[str]:
+    argv = [exe, "--config-file", str(files.config), "run", location, "--url", base]
+    argv += [
+        "--checks", ",".join(params.checks),
+        "--phases", ",".join(params.phases),
+        "--max-examples", str(params.max_examples),
+        "--workers", str(params.workers),
+        "--mode", params.mode,
+        "--request-timeout", f"{params.request_timeout:g}",
+        "--generation-database", "none",
+        "--report", "junit,json",
+        "--report-junit-path", str(files.junit),
+        "--report-json-path", str(files.report),
+        "--no-color",
+    ]  # fmt: skip
+    optional = (
+        ("--seed", None if params.seed is None else str(params.seed)),
+        ("--rate-limit", params.rate_limit),
+        (
+            "--max-response-time",
+            None if params.max_response_time is None else f"{params.max_response_time:g}",
+        ),
+        ("--include-path-regex", params.include_path_regex or None),
+        ("--exclude-path-regex", params.exclude_path_regex or None),
+    )
+    for flag, value in optional:
+        if value is not None:
+            argv += [flag, value]
+    return argv
+
+
+def _failures_outcome(
+    failures: list[ContractFailure],
+    measurements: tuple[Measurement, ...],
+    artifacts: tuple[str, ...],
+    fallback: str,
+) -> Outcome:
+    """FAIL naming the failing operations, with every failure's curl reproducers."""
+    lines = []
+    for f in failures:
+        lines.append(f.headline)
+        lines += [f"    {c}" for c in f.curl]
+    details = "\n\n".join(f"--- {f.operation}\n{f.detail[:1200]}" for f in failures[:5])
+    first_curl = next((f.curl[-1] for f in failures if f.curl), fallback)
+    ops = sorted({f.operation for f in failures})
+    return Outcome(
+        status=Status.FAIL,
+        summary=f"{len(failures)} contract failures in {', '.join(ops)}: "
+        + "; ".join(f.headline for f in failures[:3]),
+        measurements=measurements,
+        evidence=Evidence(excerpt=excerpt("\n".join(lines) + "\n\n" + details, 6000), artifacts=artifacts),
+        reproducer=redact(first_curl),
+    )
+
+
+def _judge(
+    params: ContractParams, ctx: CheckContext, result: ProcessResult, files: _Files, reproducer: str
+) -> Outcome:
+    """Turn Schemathesis's exit and reports into an outcome."""
+    output = result.stdout + "\n" + result.stderr
+    artifacts = files.artifacts()
+    if result.timed_out:
+        return error(
+            f"Schemathesis did not finish within {ctx.timeout:g}s; it was stopped",
+            evidence=Evidence(excerpt=excerpt(output), artifacts=artifacts),
+            reproducer=reproducer,
+        )
+    try:
+        failures = read_junit_failures(files.junit) if files.junit.exists() else []
+        run = read_json_report(files.report) if files.report.exists() else ContractRun(complete=False)
+    except TestingError as exc:
+        raise CheckError(str(exc)) from exc
+    measurements = (
+        Measurement(name="operations", value=run.operations_tested),
+        Measurement(name="test_cases", value=run.test_cases),
+        Measurement(name="failures", value=len(failures), target="0"),
+    )
+    if not files.report.exists() or (not failures and (run.errors or result.returncode not in (0, 1))):
+        why = "; ".join(run.errors[:3]) or f"exit {result.returncode}"
+        return Outcome(
+            status=Status.ERROR,
+            summary=f"Schemathesis could not test the API: {why}"[:500],
+            measurements=measurements,
+            evidence=Evidence(excerpt=excerpt(output), artifacts=artifacts),
+            reproducer=reproducer,
+        )
+    if failures:
+        return _failures_outcome(failures, measurements, artifacts, reproducer)
+    return Outcome(
+        status=Status.PASS,
+        summary=f"{run.test_cases} generated requests against {run.operations_tested} "
+        f"operations: no failures ({', '.join(params.checks)})",
+        measurements=measurements,
+        evidence=Evidence(excerpt=excerpt(result.stdout, 2000), artifacts=artifacts),
+        reproducer=reproducer,
+    )
 
 
 class ContractCheck:
@@ -133,147 +290,47 @@ class ContractCheck:
             raise CheckError(f"login response has no {login.token_field!r}") from exc
         return str(token)
 
-    async def run(self, params: ContractParams, ctx: CheckContext) -> Outcome:
-        """Run Schemathesis and turn its reports into an outcome."""
-        exe = tool("schemathesis")
-        if exe is None:
-            raise CheckError("schemathesis is not installed (pip install 'schemathesis>=4,<5')")
-        base = ctx.url(params.base_url) if params.base_url else ctx.url("")
-        base = base.rstrip("/")
-        if not target_allowed(base, ctx.environment.allow_hosts):
-            raise CheckError(
-                f"{urlsplit(base).hostname} is not loopback and not in the environment's "
-                "allow_hosts: golive sends fuzzing traffic only where it is allowed"
-            )
-        location = params.schema_ or ctx.environment.openapi_path
-        location = ctx.resolve(location)
-        if not location.startswith(("http://", "https://")) and ctx.path(location).is_file():
-            location = str(ctx.path(location))
-        else:
-            location = ctx.url(location)
-
+    async def _credentials(self, params: ContractParams, ctx: CheckContext) -> _Credentials:
+        """Headers and auth, resolved into the child's environment only."""
         secrets: dict[str, str] = {}
         headers: dict[str, str] = {}
         for i, (name, value) in enumerate(params.headers.items()):
             secrets[f"GOLIVE_ST_H{i}"] = ctx.resolve(value)
             headers[name] = f"${{GOLIVE_ST_H{i}}}"
+        auth = params.auth
+        if auth is None:
+            return _Credentials(secrets=secrets, headers=headers)
+        if auth.bearer is not None:
+            secrets["GOLIVE_ST_TOKEN"] = ctx.resolve(auth.bearer)
+        elif auth.login is not None:
+            secrets["GOLIVE_ST_TOKEN"] = await self._login(ctx, auth.login)
+        if "GOLIVE_ST_TOKEN" in secrets:
+            headers["Authorization"] = "Bearer ${GOLIVE_ST_TOKEN}"
         basic: tuple[str, str] | None = None
-        if params.auth is not None:
-            if params.auth.bearer is not None:
-                secrets["GOLIVE_ST_TOKEN"] = ctx.resolve(params.auth.bearer)
-            elif params.auth.login is not None:
-                secrets["GOLIVE_ST_TOKEN"] = await self._login(ctx, params.auth.login)
-            if "GOLIVE_ST_TOKEN" in secrets:
-                headers["Authorization"] = "Bearer ${GOLIVE_ST_TOKEN}"
-            if params.auth.basic is not None:
-                secrets["GOLIVE_ST_USER"] = ctx.resolve(params.auth.basic["username"])
-                secrets["GOLIVE_ST_PASSWORD"] = ctx.resolve(params.auth.basic["password"])
-                basic = ("${GOLIVE_ST_USER}", "${GOLIVE_ST_PASSWORD}")
+        if auth.basic is not None:
+            secrets["GOLIVE_ST_USER"] = ctx.resolve(auth.basic["username"])
+            secrets["GOLIVE_ST_PASSWORD"] = ctx.resolve(auth.basic["password"])
+            basic = ("${GOLIVE_ST_USER}", "${GOLIVE_ST_PASSWORD}")
+        return _Credentials(secrets=secrets, headers=headers, basic=basic)
 
-        out = ctx.artifacts_dir / "schemathesis"
-        out.mkdir(parents=True, exist_ok=True)
-        config = out / "schemathesis.toml"
-        lines = []
-        if headers:
-            lines.append("[headers]")
-            lines += [f"{_toml_string(k)} = {_toml_string(v)}" for k, v in headers.items()]
-        if basic is not None:
-            lines.append("[auth.basic]")
-            lines += [
-                f"username = {_toml_string(basic[0])}",
-                f"password = {_toml_string(basic[1])}",
-            ]
-        config.write_text("\n".join(lines) + "\n")
-        junit, report = out / "junit.xml", out / "report.json"
-        for stale in (junit, report):
+    async def run(self, params: ContractParams, ctx: CheckContext) -> Outcome:
+        """Run Schemathesis and turn its reports into an outcome."""
+        exe = find_tool("schemathesis")
+        if exe is None:
+            raise CheckError("schemathesis is not installed (pip install 'schemathesis>=4,<5')")
+        base = (ctx.url(params.base_url) if params.base_url else ctx.url("")).rstrip("/")
+        ctx.require_target(base, what="fuzzing traffic")
+        location = _schema_location(params, ctx)
+        credentials = await self._credentials(params, ctx)
+        files = _Files(out=ctx.artifacts_dir / "schemathesis")
+        files.out.mkdir(parents=True, exist_ok=True)
+        files.config.write_text(credentials.config())
+        for stale in (files.junit, files.report):
             stale.unlink(missing_ok=True)
-
-        argv = [exe, "--config-file", str(config), "run", location, "--url", base]
-        argv += [
-            "--checks", ",".join(params.checks),
-            "--phases", ",".join(params.phases),
-            "--max-examples", str(params.max_examples),
-            "--workers", str(params.workers),
-            "--mode", params.mode,
-            "--request-timeout", f"{params.request_timeout:g}",
-            "--generation-database", "none",
-            "--report", "junit,json",
-            "--report-junit-path", str(junit),
-            "--report-json-path", str(report),
-            "--no-color",
-        ]  # fmt: skip
-        if params.seed is not None:
-            argv += ["--seed", str(params.seed)]
-        if params.rate_limit is not None:
-            argv += ["--rate-limit", params.rate_limit]
-        if params.max_response_time is not None:
-            argv += ["--max-response-time", f"{params.max_response_time:g}"]
-        if params.include_path_regex:
-            argv += ["--include-path-regex", params.include_path_regex]
-        if params.exclude_path_regex:
-            argv += ["--exclude-path-regex", params.exclude_path_regex]
-
-        result = await ctx.run(argv, cwd=out, env=secrets, timeout=max(1.0, ctx.timeout - 2.0))
-        log = out / "output.log"
-        log.write_text(redact(result.stdout + "\n" + result.stderr))
-        shown = [a if a != str(config) else "schemathesis.toml" for a in argv]
-        shown[0] = "schemathesis"
-        reproducer = redact(shlex.join(shown))
-        artifacts = tuple(str(p) for p in (log, junit, report, config) if p.exists())
-        output = result.stdout + "\n" + result.stderr
-        if result.timed_out:
-            return Outcome(
-                status=Status.ERROR,
-                summary=f"Schemathesis did not finish within {ctx.timeout:g}s; it was stopped",
-                evidence=Evidence(excerpt=excerpt(output), artifacts=artifacts),
-                reproducer=reproducer,
-            )
-        try:
-            failures = read_junit_failures(junit) if junit.exists() else []
-            run = read_json_report(report) if report.exists() else ContractRun(complete=False)
-        except TestingError as exc:
-            raise CheckError(str(exc)) from exc
-        measurements = (
-            Measurement(name="operations", value=run.operations_tested),
-            Measurement(name="test_cases", value=run.test_cases),
-            Measurement(name="failures", value=len(failures), target="0"),
+        argv = _argv(exe, params, files, location, base)
+        result = await ctx.run(
+            argv, cwd=files.out, env=credentials.secrets, timeout=max(1.0, ctx.timeout - 2.0)
         )
-        if (
-            not report.exists()
-            or (run.errors and not failures)
-            or (result.returncode not in (0, 1) and not failures)
-        ):
-            why = "; ".join(run.errors[:3]) or f"exit {result.returncode}"
-            return Outcome(
-                status=Status.ERROR,
-                summary=f"Schemathesis could not test the API: {why}"[:500],
-                measurements=measurements,
-                evidence=Evidence(excerpt=excerpt(output), artifacts=artifacts),
-                reproducer=reproducer,
-            )
-        if failures:
-            lines = []
-            for f in failures:
-                lines.append(f.headline)
-                lines += [f"    {c}" for c in f.curl]
-            details = "\n\n".join(f"--- {f.operation}\n{f.detail[:1200]}" for f in failures[:5])
-            first_curl = next((f.curl[-1] for f in failures if f.curl), reproducer)
-            ops = sorted({f.operation for f in failures})
-            return Outcome(
-                status=Status.FAIL,
-                summary=f"{len(failures)} contract failures in {', '.join(ops)}: "
-                + "; ".join(f.headline for f in failures[:3]),
-                measurements=measurements,
-                evidence=Evidence(
-                    excerpt=excerpt("\n".join(lines) + "\n\n" + details, 6000), artifacts=artifacts
-                ),
-                reproducer=redact(first_curl),
-            )
-        return Outcome(
-            status=Status.PASS,
-            summary=f"{run.test_cases} generated requests against {run.operations_tested} "
-            f"operations: no failures ({', '.join(params.checks)})",
-            measurements=measurements,
-            evidence=Evidence(excerpt=excerpt(result.stdout, 2000), artifacts=artifacts),
-            reproducer=reproducer,
-        )
+        files.log.write_text(redact(result.stdout + "\n" + result.stderr))
+        shown = ["schemathesis", *(a if a != str(files.config) else "schemathesis.toml" for a in argv[1:])]
+        return _judge(params, ctx, result, files, redact(shlex.join(shown)))

@@ -5,15 +5,17 @@ from __future__ import annotations
 import math
 import shlex
 import time
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field, model_validator
 
-from golive.checks._common import excerpt, redact
-from golive.checks.base import CheckContext, CheckError, Params
-from golive.results import Evidence, Measurement, Outcome, Status
+from golive.kit.check import CheckContext, CheckError, Params
+from golive.kit.outcomes import Findings, error
+from golive.kit.text import excerpt, redact
+from golive.results import Evidence, Outcome
 from golive.spec._duration import Duration, format_duration
-from golive.testing._cobertura import Totals, read_cobertura
+from golive.testing._cobertura import CoverageReport, Totals, read_cobertura
 from golive.testing._util import resolve_command
 from golive.testing.base import TestingError
 
@@ -56,6 +58,48 @@ def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{math.floor(value * 100) / 100:g}%"
 
 
+def _judge_totals(
+    label: str, totals: Totals, min_line: float, min_branch: float | None
+) -> tuple[str, Findings]:
+    """One line describing ``totals`` and the findings of comparing them with the thresholds."""
+    found = Findings()
+    line, branch = totals.line_rate, totals.branch_rate
+    prefix = "" if label == "overall" else f"{label} "
+    found.measure(f"{prefix}line_coverage".strip(), round(line or 0.0, 2), "%", target=f">= {min_line:g}")
+    if min_branch is not None or branch is not None:
+        found.measure(
+            f"{prefix}branch_coverage".strip(),
+            round(branch or 0.0, 2),
+            "%",
+            target=f">= {min_branch:g}" if min_branch is not None else None,
+        )
+    if totals.lines_valid == 0:
+        found.problem(f"{label}: no lines in the report")
+    elif line is not None and line < min_line:
+        found.problem(f"{label} line coverage {_fmt(line)} < {min_line:g}%")
+    if min_branch is not None:
+        if branch is None:
+            found.problem(f"{label}: the report has no branch data (run with --cov-branch)")
+        elif branch < min_branch:
+            found.problem(f"{label} branch coverage {_fmt(branch)} < {min_branch:g}%")
+    described = (
+        f"{label}: lines {totals.lines_covered}/{totals.lines_valid} ({_fmt(line)}), "
+        f"branches {totals.branches_covered}/{totals.branches_valid} ({_fmt(branch)})"
+    )
+    return described, found
+
+
+def _judge_age(report: CoverageReport, path: Path, max_age: float) -> Findings:
+    """A report older than ``max_age`` seconds is stale."""
+    found = Findings()
+    written = (report.timestamp_ms / 1000) if report.timestamp_ms else path.stat().st_mtime
+    age = max(0.0, time.time() - written)
+    found.measure("report_age", round(age, 1), "s", target=f"<= {max_age:g}")
+    if age > max_age:
+        found.problem(f"report is {format_duration(age)} old (max {format_duration(max_age)})")
+    return found
+
+
 class CoverageCheck:
     """Compare Cobertura line/branch coverage with thresholds, overall and per package."""
 
@@ -74,90 +118,38 @@ class CoverageCheck:
             result = await ctx.run(command, shell=params.shell, cwd=ctx.workdir)
             reproducer = redact(f"cd {shlex.quote(str(ctx.workdir))} && {result.command_line}")
             if result.timed_out or result.returncode != 0:
-                return Outcome(
-                    status=Status.ERROR,
-                    summary=f"coverage command failed (exit {result.returncode})",
+                return error(
+                    f"coverage command failed (exit {result.returncode})",
                     evidence=Evidence(excerpt=excerpt(result.stdout + "\n" + result.stderr)),
                     reproducer=reproducer,
                 )
         if not path.is_file():
-            raise CheckError(
-                f"coverage report {path} not found (run the tests with coverage first)"
-            )
+            raise CheckError(f"coverage report {path} not found (run the tests with coverage first)")
         try:
             report = read_cobertura(path)
         except TestingError as exc:
             raise CheckError(str(exc)) from exc
-        problems: list[str] = []
-        measurements: list[Measurement] = []
+        found = Findings()
         lines: list[str] = []
-
-        def judge(label: str, totals: Totals, min_line: float, min_branch: float | None) -> None:
-            line, branch = totals.line_rate, totals.branch_rate
-            prefix = "" if label == "overall" else f"{label} "
-            measurements.append(
-                Measurement(
-                    name=f"{prefix}line_coverage".strip(),
-                    value=round(line or 0.0, 2),
-                    unit="%",
-                    target=f">= {min_line:g}",
-                )
-            )
-            if min_branch is not None or branch is not None:
-                measurements.append(
-                    Measurement(
-                        name=f"{prefix}branch_coverage".strip(),
-                        value=round(branch or 0.0, 2),
-                        unit="%",
-                        target=f">= {min_branch:g}" if min_branch is not None else None,
-                    )
-                )
-            lines.append(
-                f"{label}: lines {totals.lines_covered}/{totals.lines_valid} ({_fmt(line)}), "
-                f"branches {totals.branches_covered}/{totals.branches_valid} ({_fmt(branch)})"
-            )
-            if totals.lines_valid == 0:
-                problems.append(f"{label}: no lines in the report")
-            elif line is not None and line < min_line:
-                problems.append(f"{label} line coverage {_fmt(line)} < {min_line:g}%")
-            if min_branch is not None:
-                if branch is None:
-                    problems.append(
-                        f"{label}: the report has no branch data (run with --cov-branch)"
-                    )
-                elif branch < min_branch:
-                    problems.append(f"{label} branch coverage {_fmt(branch)} < {min_branch:g}%")
-
-        judge("overall", report.totals, params.min_line, params.min_branch)
-        for pkg in params.packages:
-            judge(
+        targets = [("overall", report.totals, params.min_line, params.min_branch)]
+        targets += [
+            (
                 pkg.name,
                 report.select(pkg.name),
                 pkg.min_line if pkg.min_line is not None else params.min_line,
                 pkg.min_branch if pkg.min_branch is not None else params.min_branch,
             )
+            for pkg in params.packages
+        ]
+        for label, totals, min_line, min_branch in targets:
+            described, findings = _judge_totals(label, totals, min_line, min_branch)
+            lines.append(described)
+            found.extend(findings)
         if params.max_age is not None:
-            written = (report.timestamp_ms / 1000) if report.timestamp_ms else path.stat().st_mtime
-            age = max(0.0, time.time() - written)
-            measurements.append(
-                Measurement(
-                    name="report_age",
-                    value=round(age, 1),
-                    unit="s",
-                    target=f"<= {params.max_age:g}",
-                )
-            )
-            if age > params.max_age:
-                problems.append(
-                    f"report is {format_duration(age)} old (max {format_duration(params.max_age)})"
-                )
-        measured = "; ".join(lines)
-        return Outcome(
-            status=Status.FAIL if problems else Status.PASS,
-            summary=(
-                "; ".join(problems) if problems else f"coverage meets thresholds - {lines[0]}"
-            ),
-            measurements=tuple(measurements),
-            evidence=Evidence(excerpt=measured, artifacts=(str(path),)),
+            found.extend(_judge_age(report, path, params.max_age))
+        return found.outcome(
+            passed=f"coverage meets thresholds - {lines[0]}",
+            evidence=Evidence(excerpt="; ".join(lines), artifacts=(str(path),)),
             reproducer=reproducer,
+            limit=len(found.problems),
         )

@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import Field
 
-from golive._interpolate import MissingVariableError
-from golive.checks.base import CheckContext, CheckError, Params
+from golive.kit.check import CheckContext, CheckError, Params
+from golive.kit.environment import MissingVariableError
 from golive.results import Evidence, Measurement, Outcome, Status
 from golive.spec._duration import Duration, format_duration
 from golive.testing._util import pct
@@ -146,9 +146,7 @@ class HistoryCheck:
         if response.status_code != 200:
             raise CheckError(f"GitHub API answered HTTP {response.status_code} for {url}")
         stats = summarize_runs(response.json())
-        return judge_history(
-            params, stats, f"gh run list --repo {params.repo} --limit {params.runs}"
-        )
+        return judge_history(params, stats, f"gh run list --repo {params.repo} --limit {params.runs}")
 
 
 def judge_history(params: HistoryParams, stats: RunStats, reproducer: str) -> Outcome:
@@ -156,18 +154,14 @@ def judge_history(params: HistoryParams, stats: RunStats, reproducer: str) -> Ou
     p95 = stats.percentile(95)
     problems = []
     if stats.succeeded + stats.failed == 0:
-        return Outcome(
-            status=Status.NO_DATA, summary="no completed runs to judge", reproducer=reproducer
-        )
+        return Outcome(status=Status.NO_DATA, summary="no completed runs to judge", reproducer=reproducer)
     if stats.success_rate < params.min_success_rate:
         problems.append(
             f"success rate {stats.success_rate:g}% < {params.min_success_rate:g}% "
             f"({stats.failed} of {stats.succeeded + stats.failed} runs failed)"
         )
     if params.max_p95_duration is not None and p95 is not None and p95 > params.max_p95_duration:
-        problems.append(
-            f"p95 duration {format_duration(p95)} > {format_duration(params.max_p95_duration)}"
-        )
+        problems.append(f"p95 duration {format_duration(p95)} > {format_duration(params.max_p95_duration)}")
     measured = (
         f"{stats.succeeded}/{stats.succeeded + stats.failed} runs succeeded "
         f"({stats.success_rate:g}%), {stats.cancelled} cancelled"

@@ -14,11 +14,20 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from golive.checks.base import CheckContext, CheckError, Params
-from golive.results import Evidence, Measurement, Outcome, Status
+from golive.kit.check import CheckContext, CheckError, Params
+from golive.kit.outcomes import Findings
+from golive.results import Evidence, Outcome, Status
 from golive.testing._github import WORKFLOWS, GitHubActionsReader
 from golive.testing._linters import SEVERITIES, LintRun, run_actionlint, run_zizmor
-from golive.testing._stages import STAGE_TITLES, Gate, Stage, find_stages, judge_gates
+from golive.testing._stages import (
+    STAGE_TITLES,
+    Gate,
+    GateFinding,
+    Stage,
+    StageFinding,
+    find_stages,
+    judge_gates,
+)
 from golive.testing.base import PipelineReader, TestingError
 
 #: Readers by system; GitLab CI would add ``"gitlab": GitLabCIReader()``.
@@ -45,6 +54,75 @@ class PipelineParams(Params):
     actionlint: Literal["auto", "require", "off"] = Field(
         default="auto", description="auto: run actionlint when it is installed."
     )
+
+
+def _stage_report(params: PipelineParams, stages: dict[Stage, StageFinding], found: Findings) -> list[str]:
+    """A line per stage with its providers; required stages missing or not enforced are problems."""
+    lines = []
+    for stage in Stage:
+        finding = stages[stage]
+        required = stage in params.stages
+        mark = "found" if finding.found else ("MISSING" if required else "absent (optional)")
+        lines.append(f"[{mark}] {STAGE_TITLES[stage]}")
+        lines += [f"    provided by {p}" for p in finding.providers[:3]]
+        lines += [f"    not enforced: {p}" for p in finding.unenforced[:3]]
+        if required and not finding.found:
+            if finding.unenforced:
+                found.problem(f"stage not enforced: {STAGE_TITLES[stage]} ({finding.unenforced[0].note})")
+            else:
+                found.problem(f"missing stage: {STAGE_TITLES[stage]}")
+    return lines
+
+
+def _gate_report(params: PipelineParams, gates: dict[Gate, GateFinding], found: Findings) -> list[str]:
+    """A line per gate; required gates that are not enforced are problems."""
+    lines = []
+    for gate in Gate:
+        g = gates[gate]
+        lines.append(f"[{'enforced' if g.enforced else 'NOT ENFORCED'}] gate {gate.value}: {g.detail}")
+        if gate in params.gates and not g.enforced:
+            found.problem(f"{gate.value} gate not enforced: {g.detail}")
+    return lines
+
+
+async def _lint(params: PipelineParams, ctx: CheckContext, root: Path, files: list[Path]) -> list[LintRun]:
+    runs: list[LintRun] = []
+    if params.zizmor:
+        runs.append(await run_zizmor(ctx, root, files))
+    if params.actionlint != "off":
+        runs.append(await run_actionlint(ctx, root, files))
+    return runs
+
+
+def _lint_report(
+    params: PipelineParams, runs: list[LintRun], found: Findings
+) -> tuple[list[str], dict[str, int]]:
+    """A section per linter with its findings at or above the threshold; findings are problems."""
+    threshold = SEVERITIES.index(params.zizmor_min_severity)
+    counted = {"zizmor": 0, "actionlint": 0}
+    lines: list[str] = []
+    for run in runs:
+        if run.skipped:
+            lines.append(f"{run.tool}: skipped - {run.skipped}")
+            if run.tool == "zizmor" or params.actionlint == "require":
+                raise CheckError(f"{run.skipped}; cannot lint the workflows")
+            continue
+        if run.error:
+            raise CheckError(f"{run.tool} failed: {run.error}")
+        relevant = [
+            f
+            for f in run.findings
+            if run.tool != "zizmor"
+            or SEVERITIES.index(f.severity if f.severity in SEVERITIES else "unknown") >= threshold
+        ]
+        counted[run.tool] = len(relevant)
+        lines.append(f"{run.tool}: {len(relevant)} findings ({run.command})")
+        lines += [f"    {f}" for f in relevant[:20]]
+        if relevant:
+            found.problem(
+                f"{run.tool}: {len(relevant)} findings ({', '.join(sorted({f.rule for f in relevant}))})"
+            )
+    return lines, counted
 
 
 class PipelineCheck:
@@ -74,93 +152,29 @@ class PipelineCheck:
             raise CheckError(str(exc)) from exc
         stages = find_stages(pipeline)
         gates = judge_gates(pipeline, stages, root=root, min_coverage=params.min_coverage)
-
-        problems: list[str] = []
-        lines: list[str] = [f"pipeline: {pipeline.system}, files {', '.join(pipeline.files)}", ""]
-        for stage in Stage:
-            finding = stages[stage]
-            required = stage in params.stages
-            mark = "found" if finding.found else ("MISSING" if required else "absent (optional)")
-            lines.append(f"[{mark}] {STAGE_TITLES[stage]}")
-            lines += [f"    provided by {p}" for p in finding.providers[:3]]
-            lines += [f"    not enforced: {p}" for p in finding.unenforced[:3]]
-            if required and not finding.found:
-                if finding.unenforced:
-                    why = finding.unenforced[0].note
-                    problems.append(f"stage not enforced: {STAGE_TITLES[stage]} ({why})")
-                else:
-                    problems.append(f"missing stage: {STAGE_TITLES[stage]}")
-        lines.append("")
-        for gate in Gate:
-            g = gates[gate]
-            required = gate in params.gates
-            lines.append(
-                f"[{'enforced' if g.enforced else 'NOT ENFORCED'}] gate {gate.value}: {g.detail}"
-            )
-            if required and not g.enforced:
-                problems.append(f"{gate.value} gate not enforced: {g.detail}")
-
+        found = Findings()
+        lines = [f"pipeline: {pipeline.system}, files {', '.join(pipeline.files)}", ""]
+        lines += _stage_report(params, stages, found) + [""]
+        lines += _gate_report(params, gates, found) + [""]
         files = sorted((root / WORKFLOWS).glob("*.y*ml"))
-        runs: list[LintRun] = []
-        if params.zizmor:
-            runs.append(await run_zizmor(ctx, root, files))
-        if params.actionlint != "off":
-            runs.append(await run_actionlint(ctx, root, files))
-        threshold = SEVERITIES.index(params.zizmor_min_severity)
-        counted = {"zizmor": 0, "actionlint": 0}
-        lines.append("")
-        for run in runs:
-            if run.skipped:
-                lines.append(f"{run.tool}: skipped - {run.skipped}")
-                if run.tool == "zizmor" or params.actionlint == "require":
-                    raise CheckError(f"{run.skipped}; cannot lint the workflows")
-                continue
-            if run.error:
-                raise CheckError(f"{run.tool} failed: {run.error}")
-            relevant = [
-                f
-                for f in run.findings
-                if run.tool != "zizmor"
-                or SEVERITIES.index(f.severity if f.severity in SEVERITIES else "unknown")
-                >= threshold
-            ]
-            counted[run.tool] = len(relevant)
-            lines.append(f"{run.tool}: {len(relevant)} findings ({run.command})")
-            lines += [f"    {f}" for f in relevant[:20]]
-            if relevant:
-                rules = sorted({f.rule for f in relevant})
-                problems.append(f"{run.tool}: {len(relevant)} findings ({', '.join(rules)})")
-
-        found = sum(1 for s in params.stages if stages[s].found)
-        measurements = [
-            Measurement(name="stages", value=found, target=f"{len(params.stages)}"),
-            Measurement(
-                name="gates_enforced",
-                value=sum(1 for g in params.gates if gates[g].enforced),
-                target=f"{len(params.gates)}",
-            ),
-            Measurement(name="zizmor_findings", value=counted["zizmor"], target="0"),
-        ]
+        runs = await _lint(params, ctx, root, files)
+        lint_lines, counted = _lint_report(params, runs, found)
+        lines += lint_lines
+        stages_found = sum(1 for s in params.stages if stages[s].found)
+        found.measure("stages", stages_found, target=f"{len(params.stages)}")
+        found.measure(
+            "gates_enforced", sum(1 for g in params.gates if gates[g].enforced), target=f"{len(params.gates)}"
+        )
+        found.measure("zizmor_findings", counted["zizmor"], target="0")
         if any(r.tool == "actionlint" and not r.skipped for r in runs):
-            measurements.append(
-                Measurement(name="actionlint_findings", value=counted["actionlint"], target="0")
-            )
-        reproducer = (
-            f"cd {shlex.quote(str(root))} && zizmor --offline {WORKFLOWS} "
-            f"&& golive review --only {ctx.criterion_id}"
-        )
-        summary = (
-            "; ".join(problems)
-            if problems
-            else f"all {found} stages found, {len(params.gates)} gates enforced, "
-            "workflows lint clean"
-        )
-        return Outcome(
-            status=Status.FAIL if problems else Status.PASS,
-            summary=summary,
-            measurements=tuple(measurements),
-            evidence=Evidence(
-                excerpt="\n".join(lines), artifacts=tuple(str(Path(f)) for f in files)
+            found.measure("actionlint_findings", counted["actionlint"], target="0")
+        return found.outcome(
+            passed=f"all {stages_found} stages found, {len(params.gates)} gates enforced, "
+            "workflows lint clean",
+            evidence=Evidence(excerpt="\n".join(lines), artifacts=tuple(str(f) for f in files)),
+            reproducer=(
+                f"cd {shlex.quote(str(root))} && zizmor --offline {WORKFLOWS} "
+                f"&& golive review --only {ctx.criterion_id}"
             ),
-            reproducer=reproducer,
+            limit=len(found.problems),
         )

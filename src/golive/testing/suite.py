@@ -19,9 +19,10 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from golive._process import ProcessResult
-from golive.checks._common import excerpt, redact
-from golive.checks.base import CheckContext, Params
+from golive.kit.check import CheckContext, Params
+from golive.kit.outcomes import Findings
+from golive.kit.processes import ProcessResult
+from golive.kit.text import excerpt, redact
 from golive.results import Evidence, Measurement, Outcome, Status
 from golive.spec._duration import Duration, format_duration
 from golive.testing._junit import TestCaseResult, Verdict, is_critical, read_junit
@@ -35,22 +36,17 @@ _PYTEST_STRING = re.compile(r"(^|[\s/;&|(])(py\.test|pytest)(\s|$)")
 class SuiteParams(Params):
     """Params of the ``tests.suite`` check."""
 
-    command: list[str] | str = Field(
-        description="Test command: an argv list, or a string with shell: true."
-    )
+    command: list[str] | str = Field(description="Test command: an argv list, or a string with shell: true.")
     shell: bool = Field(default=False, description="Run the string through /bin/sh -c.")
     cwd: str | None = Field(default=None, description="Working directory, relative to the spec.")
-    env: dict[str, str] = Field(
-        default_factory=dict, description="Extra environment; ${VAR} allowed."
-    )
+    env: dict[str, str] = Field(default_factory=dict, description="Extra environment; ${VAR} allowed.")
     runner: Literal["auto", "pytest", "other"] = Field(
         default="auto",
         description="pytest: golive adds --junitxml and its marker plugin; auto detects pytest.",
     )
     junit: str | None = Field(
         default=None,
-        description="JUnit XML file or glob the command writes (relative to cwd); "
-        "not needed for pytest.",
+        description="JUnit XML file or glob the command writes (relative to cwd); not needed for pytest.",
     )
     critical_marker: str | None = Field(
         default=None,
@@ -66,13 +62,9 @@ class SuiteParams(Params):
     min_pass_rate: float = Field(
         default=100.0, ge=0, le=100, description="Percent of non-skipped tests that must pass."
     )
-    allow_skipped_critical: bool = Field(
-        default=False, description="Tolerate skipped critical tests."
-    )
+    allow_skipped_critical: bool = Field(default=False, description="Tolerate skipped critical tests.")
     max_duration: Duration | None = Field(default=None, description="Wall-clock budget of the run.")
-    retries: int = Field(
-        default=0, ge=0, le=5, description="Re-runs of failed tests (flaky detection)."
-    )
+    retries: int = Field(default=0, ge=0, le=5, description="Re-runs of failed tests (flaky detection).")
     fail_on_flaky: bool = Field(default=False, description="Fail when a test passed only on retry.")
     expect_exit: int | None = Field(
         default=None,
@@ -82,17 +74,13 @@ class SuiteParams(Params):
     @model_validator(mode="after")
     def _consistent(self) -> SuiteParams:
         if isinstance(self.command, str) and not self.shell:
-            raise ValueError(
-                "a string command runs through a shell: set shell: true or write an argv list"
-            )
+            raise ValueError("a string command runs through a shell: set shell: true or write an argv list")
         if isinstance(self.command, list) and not self.command:
             raise ValueError("command must not be empty")
         check_regex(self.critical_pattern)
         pytest = self.runner == "pytest" or (self.runner == "auto" and is_pytest(self.command))
         if not pytest and self.junit is None:
-            raise ValueError(
-                "junit is required for runners other than pytest: where does the XML go?"
-            )
+            raise ValueError("junit is required for runners other than pytest: where does the XML go?")
         return self
 
 
@@ -191,18 +179,13 @@ class SuiteCheck:
         first = await attempt(0, [])
         reproducer = redact(f"cd {shlex.quote(str(cwd))} && {first.process.command_line}")
         artifacts = [str(p) for p in first.files]
-        output = first.process.stdout + (
-            "\n" + first.process.stderr if first.process.stderr else ""
-        )
+        output = first.process.stdout + ("\n" + first.process.stderr if first.process.stderr else "")
         if first.process.timed_out:
             return Outcome(
                 status=Status.ERROR,
-                summary=f"test run did not finish within {ctx.timeout:g}s; "
-                "its process group was killed",
+                summary=f"test run did not finish within {ctx.timeout:g}s; its process group was killed",
                 measurements=(
-                    Measurement(
-                        name="duration", value=round(first.process.duration_s, 3), unit="s"
-                    ),
+                    Measurement(name="duration", value=round(first.process.duration_s, 3), unit="s"),
                 ),
                 evidence=Evidence(excerpt=excerpt(output), artifacts=tuple(artifacts)),
                 reproducer=reproducer,
@@ -220,9 +203,7 @@ class SuiteCheck:
         for n in range(1, params.retries + 1):
             if not failing or time.monotonic() >= deadline:
                 break
-            again = await attempt(
-                n, ["--lf", "--last-failed-no-failures", "none"] if pytest else []
-            )
+            again = await attempt(n, ["--lf", "--last-failed-no-failures", "none"] if pytest else [])
             artifacts.extend(str(p) for p in again.files)
             retry_runs.append(again.cases)
             failing -= {c.id for c in again.cases if c.verdict is Verdict.PASSED}
@@ -245,6 +226,116 @@ def _line(case: TestCaseResult) -> str:
     return f"{case.verdict.value.upper()} {case.id}" + (f" - {first}" if first else "")
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Tally:
+    """The merged results counted the ways the params judge them."""
+
+    cases: tuple[TestCaseResult, ...]
+    ran: list[TestCaseResult]
+    passed: list[TestCaseResult]
+    failed: list[TestCaseResult]
+    skipped: list[TestCaseResult]
+    selector: bool
+    critical: list[TestCaseResult]
+    min_critical: int
+
+    @classmethod
+    def of(cls, params: SuiteParams, verdict: SuiteVerdict) -> _Tally:
+        """Count ``verdict`` for ``params``."""
+        pattern = re.compile(params.critical_pattern) if params.critical_pattern else None
+        selector = params.critical_marker is not None or pattern is not None
+        cases = verdict.cases
+        ran = [c for c in cases if c.verdict is not Verdict.SKIPPED]
+        return cls(
+            cases=cases,
+            ran=ran,
+            passed=[c for c in ran if c.verdict is Verdict.PASSED],
+            failed=[c for c in ran if c.verdict is not Verdict.PASSED],
+            skipped=[c for c in cases if c.verdict is Verdict.SKIPPED],
+            selector=selector,
+            critical=[c for c in cases if is_critical(c, params.critical_marker, pattern)]
+            if selector
+            else [],
+            min_critical=params.min_critical if params.min_critical is not None else (1 if selector else 0),
+        )
+
+    def critical_with(self, *verdicts: Verdict) -> list[TestCaseResult]:
+        """Critical tests with one of ``verdicts``."""
+        return [c for c in self.critical if c.verdict in verdicts]
+
+    @property
+    def rate(self) -> float:
+        """Pass rate of the tests that ran, in percent."""
+        return pct(len(self.passed), len(self.ran))
+
+
+def _problems(params: SuiteParams, tally: _Tally, verdict: SuiteVerdict, process: ProcessResult) -> Findings:
+    found = Findings()
+    if len(tally.cases) < params.min_tests:
+        found.problem(f"{len(tally.cases)} tests, at least {params.min_tests} required")
+    if tally.rate < params.min_pass_rate:
+        found.problem(f"pass rate {tally.rate:g}% < {params.min_pass_rate:g}% ({len(tally.failed)} failed)")
+    if tally.selector and len(tally.critical) < tally.min_critical:
+        what = (
+            f"marker {params.critical_marker!r}" if params.critical_marker else f"/{params.critical_pattern}/"
+        )
+        found.problem(
+            f"{len(tally.critical)} critical tests ({what}), at least {tally.min_critical} required"
+        )
+    crit_failed = tally.critical_with(Verdict.FAILED, Verdict.ERROR)
+    if crit_failed:
+        found.problem(f"{len(crit_failed)} of {len(tally.critical)} critical tests failed")
+    crit_skipped = tally.critical_with(Verdict.SKIPPED)
+    if crit_skipped and not params.allow_skipped_critical:
+        found.problem(f"{len(crit_skipped)} critical tests skipped")
+    if params.max_duration is not None and process.duration_s > params.max_duration:
+        took, budget = format_duration(process.duration_s), format_duration(params.max_duration)
+        found.problem(f"took {took} > budget {budget}")
+    if verdict.flaky and params.fail_on_flaky:
+        found.problem(f"{len(verdict.flaky)} flaky tests (passed only on retry)")
+    if params.expect_exit is not None and process.returncode != params.expect_exit:
+        found.problem(f"exit code {process.returncode}, expected {params.expect_exit}")
+    return found
+
+
+def _measure(
+    found: Findings, params: SuiteParams, tally: _Tally, verdict: SuiteVerdict, duration_s: float
+) -> None:
+    found.measure("tests", len(tally.cases), target=f">= {params.min_tests}")
+    found.measure("passed", len(tally.passed))
+    found.measure("failed", len(tally.failed))
+    found.measure("skipped", len(tally.skipped))
+    found.measure("pass_rate", tally.rate, "%", target=f">= {params.min_pass_rate:g}")
+    if tally.selector:
+        crit_passed = tally.critical_with(Verdict.PASSED)
+        found.measure("critical", len(tally.critical), target=f">= {tally.min_critical}")
+        found.measure(
+            "critical_pass_rate",
+            pct(len(crit_passed), len(tally.critical)) if tally.critical else 0.0,
+            "%",
+            target="100",
+        )
+    if params.retries:
+        found.measure("flaky", len(verdict.flaky))
+    budget = f"<= {params.max_duration:g}" if params.max_duration is not None else None
+    found.measure("duration", round(duration_s, 3), "s", target=budget)
+
+
+def _failure_text(tally: _Tally, verdict: SuiteVerdict, output: str) -> str:
+    """Failed, flaky and skipped critical tests, how to re-run them, and the first details."""
+    lines = [_line(c) for c in tally.failed]
+    lines += [
+        f"FLAKY {c.id} - failed first: {(c.message.splitlines() or [''])[0][:200]}" for c in verdict.flaky
+    ]
+    lines += [f"SKIPPED (critical) {c.id} - {c.message[:200]}" for c in tally.critical_with(Verdict.SKIPPED)]
+    rerun = [c.rerun_arg for c in tally.failed if c.rerun_arg]
+    text = "\n".join(lines)
+    if rerun:
+        text += "\n\nre-run the failures: pytest " + " ".join(shlex.quote(a) for a in rerun[:20])
+    details = "\n\n".join(f"--- {c.id}\n{c.details[:1500]}" for c in tally.failed[:5] if c.details)
+    return "\n\n".join(t for t in (text, details) if t) or output
+
+
 def judge(
     params: SuiteParams,
     verdict: SuiteVerdict,
@@ -254,98 +345,23 @@ def judge(
     output: str,
 ) -> Outcome:
     """Compare merged results with the params' requirements."""
-    pattern = re.compile(params.critical_pattern) if params.critical_pattern else None
-    selector = params.critical_marker is not None or pattern is not None
-    cases = verdict.cases
-    ran = [c for c in cases if c.verdict is not Verdict.SKIPPED]
-    passed = [c for c in ran if c.verdict is Verdict.PASSED]
-    failed = [c for c in ran if c.verdict is not Verdict.PASSED]
-    skipped = [c for c in cases if c.verdict is Verdict.SKIPPED]
-    critical = (
-        [c for c in cases if is_critical(c, params.critical_marker, pattern)] if selector else []
+    tally = _Tally.of(params, verdict)
+    found = _problems(params, tally, verdict, process)
+    _measure(found, params, tally, verdict, process.duration_s)
+    crit_text = (
+        f", critical {len(tally.critical_with(Verdict.PASSED))}/{len(tally.critical)}"
+        if tally.selector
+        else ""
     )
-    crit_failed = [c for c in critical if c.verdict in (Verdict.FAILED, Verdict.ERROR)]
-    crit_skipped = [c for c in critical if c.verdict is Verdict.SKIPPED]
-    crit_passed = [c for c in critical if c.verdict is Verdict.PASSED]
-    rate = pct(len(passed), len(ran))
-    min_critical = (
-        params.min_critical if params.min_critical is not None else (1 if selector else 0)
-    )
-    problems: list[str] = []
-    if len(cases) < params.min_tests:
-        problems.append(f"{len(cases)} tests, at least {params.min_tests} required")
-    if rate < params.min_pass_rate:
-        problems.append(f"pass rate {rate:g}% < {params.min_pass_rate:g}% ({len(failed)} failed)")
-    if selector and len(critical) < min_critical:
-        what = (
-            f"marker {params.critical_marker!r}"
-            if params.critical_marker
-            else f"/{params.critical_pattern}/"
-        )
-        problems.append(
-            f"{len(critical)} critical tests ({what}), at least {min_critical} required"
-        )
-    if crit_failed:
-        problems.append(f"{len(crit_failed)} of {len(critical)} critical tests failed")
-    if crit_skipped and not params.allow_skipped_critical:
-        problems.append(f"{len(crit_skipped)} critical tests skipped")
-    if params.max_duration is not None and process.duration_s > params.max_duration:
-        took, budget = format_duration(process.duration_s), format_duration(params.max_duration)
-        problems.append(f"took {took} > budget {budget}")
-    if verdict.flaky and params.fail_on_flaky:
-        problems.append(f"{len(verdict.flaky)} flaky tests (passed only on retry)")
-    if params.expect_exit is not None and process.returncode != params.expect_exit:
-        problems.append(f"exit code {process.returncode}, expected {params.expect_exit}")
-
-    measurements = [
-        Measurement(name="tests", value=len(cases), target=f">= {params.min_tests}"),
-        Measurement(name="passed", value=len(passed)),
-        Measurement(name="failed", value=len(failed)),
-        Measurement(name="skipped", value=len(skipped)),
-        Measurement(name="pass_rate", value=rate, unit="%", target=f">= {params.min_pass_rate:g}"),
-    ]
-    if selector:
-        measurements += [
-            Measurement(name="critical", value=len(critical), target=f">= {min_critical}"),
-            Measurement(
-                name="critical_pass_rate",
-                value=pct(len(crit_passed), len(critical)) if critical else 0.0,
-                unit="%",
-                target="100",
-            ),
-        ]
-    if params.retries:
-        measurements.append(Measurement(name="flaky", value=len(verdict.flaky)))
-    measurements.append(
-        Measurement(
-            name="duration",
-            value=round(process.duration_s, 3),
-            unit="s",
-            target=f"<= {params.max_duration:g}" if params.max_duration is not None else None,
-        )
-    )
-    lines = [_line(c) for c in failed]
-    lines += [
-        f"FLAKY {c.id} - failed first: {(c.message.splitlines() or [''])[0][:200]}"
-        for c in verdict.flaky
-    ]
-    lines += [f"SKIPPED (critical) {c.id} - {c.message[:200]}" for c in crit_skipped]
-    rerun = [c.rerun_arg for c in failed if c.rerun_arg]
-    text = "\n".join(lines)
-    if rerun:
-        text += "\n\nre-run the failures: pytest " + " ".join(shlex.quote(a) for a in rerun[:20])
-    details = "\n\n".join(f"--- {c.id}\n{c.details[:1500]}" for c in failed[:5] if c.details)
-    evidence_text = "\n\n".join(t for t in (text, details) if t) or output
-    crit_text = f", critical {len(crit_passed)}/{len(critical)}" if selector else ""
     flaky_text = f", {len(verdict.flaky)} flaky" if verdict.flaky else ""
     measured = (
-        f"{len(passed)}/{len(ran)} passed ({rate:g}%){crit_text}, {len(skipped)} skipped"
-        f"{flaky_text} in {format_duration(process.duration_s)}"
+        f"{len(tally.passed)}/{len(tally.ran)} passed ({tally.rate:g}%){crit_text}, "
+        f"{len(tally.skipped)} skipped{flaky_text} in {format_duration(process.duration_s)}"
     )
     return Outcome(
-        status=Status.FAIL if problems else Status.PASS,
-        summary=("; ".join(problems) + f" - {measured}") if problems else measured,
-        measurements=tuple(measurements),
-        evidence=Evidence(excerpt=excerpt(evidence_text, 6000), artifacts=artifacts),
+        status=Status.FAIL if found.problems else Status.PASS,
+        summary=("; ".join(found.problems) + f" - {measured}") if found.problems else measured,
+        measurements=tuple(found.measurements),
+        evidence=Evidence(excerpt=excerpt(_failure_text(tally, verdict, output), 6000), artifacts=artifacts),
         reproducer=reproducer,
     )
