@@ -53,7 +53,8 @@ def _spec(tmp: Path, env: str, env_settings: str) -> Path:
                 title: The runbook is tested
                 area: runbook
                 tier: must
-                check: {{type: runbook, path: RUNBOOK.md, sections: [], placeholders: [], write_verified: false}}
+                check:
+                  {{type: runbook, path: RUNBOOK.md, sections: [], placeholders: [], write_verified: false}}
             deploy:
               driver: {{type: command, deploy: ["{tool}"], rollback: ["{tool}"], status: ["{status}"]}}
             """

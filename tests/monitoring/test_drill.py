@@ -182,5 +182,6 @@ def test_drill_refuses_a_target_outside_loopback_before_any_fault(tmp_path: Path
         },
         "webhook": "127.0.0.1:9",
     }
-    with pytest.raises(CheckError, match="refusing to send drill traffic and fault injection to 10.1.2.3:8000"):
+    refused = "refusing to send drill traffic and fault injection to 10.1.2.3:8000"
+    with pytest.raises(CheckError, match=refused):
         run_check(AlertDrillCheck, params, workdir=tmp_path, prometheus_url="http://127.0.0.1:9")

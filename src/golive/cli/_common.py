@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -79,6 +80,21 @@ def handle_errors() -> Iterator[None]:
         else:
             stderr().print("[dim]set GOLIVE_DEBUG=1 for the traceback[/]")
         raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def review_environ(generate: Sequence[str] = ()) -> dict[str, str]:
+    """The variables checks and the stack see: the process env plus ``GOLIVE_PYTHON``.
+
+    ``GOLIVE_PYTHON`` is the interpreter running golive, so a spec can start Python tools
+    installed beside golive (``[${GOLIVE_PYTHON}, -m, storefront, serve]``) whatever PATH is.
+    Each name in ``generate`` gets a fresh random value unless already set, so a local stack
+    and the checks can share a throwaway credential without one being written anywhere.
+    """
+    environ = dict(os.environ)
+    environ.setdefault("GOLIVE_PYTHON", sys.executable)
+    for name in generate:
+        environ.setdefault(name, secrets.token_urlsafe(18))
+    return environ
 
 
 def registry() -> CheckRegistry:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
 import signal
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +11,7 @@ from pathlib import Path
 from rich.console import Console
 
 from golive.checks.registry import CheckRegistry
+from golive.cli._common import review_environ
 from golive.cli._progress import LiveProgress
 from golive.engine import LocalStack, ReviewOptions, Runner
 from golive.errors import UsageError
@@ -39,21 +37,6 @@ class ReviewRequest:
     up: bool = True
     allow_destructive: bool = False
     load_workers: int | None = None
-
-
-def review_environ(generate: Sequence[str] = ()) -> dict[str, str]:
-    """The variables checks and the stack see: the process env plus ``GOLIVE_PYTHON``.
-
-    ``GOLIVE_PYTHON`` is the interpreter running golive, so a spec can start Python tools
-    installed beside golive (``[${GOLIVE_PYTHON}, -m, storefront, serve]``) whatever PATH is.
-    Each name in ``generate`` gets a fresh random value unless already set, so a local stack
-    and the checks can share a throwaway credential without one being written anywhere.
-    """
-    environ = dict(os.environ)
-    environ.setdefault("GOLIVE_PYTHON", sys.executable)
-    for name in generate:
-        environ.setdefault(name, secrets.token_urlsafe(18))
-    return environ
 
 
 def _check_formats(chosen: Sequence[str]) -> None:

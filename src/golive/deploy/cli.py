@@ -16,8 +16,15 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from golive.cli._common import EnvOption, PathArg, fail, handle_errors, load_environment, stdout
-from golive.cli._review import review_environ
+from golive.cli._common import (
+    EnvOption,
+    PathArg,
+    fail,
+    handle_errors,
+    load_environment,
+    review_environ,
+    stdout,
+)
 from golive.deploy._gates import describe
 from golive.deploy.base import DeployLocked, DeployOutcome, Release, Strategy
 from golive.deploy.config import DeployConfig, LocalDriverConfig, load_deploy_config
