@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -78,8 +79,8 @@ def test_plugin_check_type_and_reporter_in_a_review(site: Path, tmp_path: Path) 
         cwd=project,
     )
     assert go.returncode == 0, go.stdout + go.stderr
-    csv_text = (out / "readiness-report.csv").read_text()
-    assert csv_text.splitlines()[1].startswith("data.files,pass,3 files in data")
+    rows = list(csv.reader((out / "readiness-report.csv").read_text().splitlines()))
+    assert rows[1] == ["data.files", "pass", "3 files in data"]
     report = json.loads((out / "readiness-report.json").read_text())
     assert report["results"][0]["measurements"][0]["value"] == 3
 
