@@ -230,3 +230,58 @@ def test_disruptive_check_types_are_exclusive_by_default() -> None:
     registry = CheckRegistry.default()
     assert getattr(registry.get("alert.drill"), "exclusive", False) is True
     assert getattr(registry.get("command"), "exclusive", False) is False
+
+
+class _Timed:
+    """Records when it ran; a heavy and a performance variant share this body."""
+
+    description: ClassVar[str] = "records its span"
+    Params = BoomParams
+    spans: ClassVar[list[tuple[str, float, float]]] = []
+
+    async def run(self, params: object, ctx: object) -> Outcome:
+        import asyncio
+
+        start = time.monotonic()
+        if getattr(self, "cpu_heavy", False):
+            # Real CPU work off the event loop, as a scanner subprocess would do.
+            def burn() -> None:
+                end = time.monotonic() + 0.15
+                while time.monotonic() < end:
+                    sum(i * i for i in range(2000))
+
+            await asyncio.to_thread(burn)
+        else:
+            await asyncio.sleep(0.1)
+        _Timed.spans.append((type(self).name, start, time.monotonic()))
+        return Outcome(status=Status.PASS, summary="ran")
+
+
+class _Heavy(_Timed):
+    name: ClassVar[str] = "test.heavy"
+    cpu_heavy: ClassVar[bool] = True
+
+
+class _Perf(_Timed):
+    name: ClassVar[str] = "test.perf"
+    measures_performance: ClassVar[bool] = True
+
+
+def test_cpu_heavy_work_never_overlaps_a_performance_measurement(review: Run) -> None:
+    registry = CheckRegistry.default()
+    registry.register(_Heavy)
+    registry.register(_Perf)
+    _Timed.spans.clear()
+    criteria = [crit(f"h{i}", {"type": "test.heavy"}) for i in range(4)]
+    criteria += [crit(f"p{i}", {"type": "test.perf"}) for i in range(4)]
+    r = review(criteria, registry=registry, jobs=8)
+    assert all(res.status is Status.PASS for res in r.results)
+    heavy = [s for s in _Timed.spans if s[0] == "test.heavy"]
+    perf = [s for s in _Timed.spans if s[0] == "test.perf"]
+    assert not [(h, p) for h in heavy for p in perf if h[1] < p[2] and p[1] < h[2]]
+    # Heavy checks still share the machine with each other.
+    assert any(a[1] < b[2] and b[1] < a[2] for i, a in enumerate(heavy) for b in heavy[i + 1 :])
+    # Every performance result says what golive itself used while it measured.
+    for res in r.results:
+        names = {m.name for m in res.measurements}
+        assert ({"golive_cpu", "machine_cpu"} <= names) is res.criterion_id.startswith("p")

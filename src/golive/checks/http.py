@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import shlex
 import time
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import httpx
@@ -14,8 +16,16 @@ from jsonpath_ng.ext.parser import parse as jsonpath_parse
 from pydantic import Field, field_validator
 
 from golive.kit.check import CheckContext, Params
+from golive.kit.outcomes import Findings
 from golive.kit.text import excerpt, redact, redact_header
-from golive.results import Evidence, Measurement, Outcome, Status
+from golive.results import Evidence, Outcome, Status
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Methods repeated for latency samples; a POST is never sent more than once unless asked."""
+
+DEFAULT_LATENCY_SAMPLES = 20
+"""Samples behind a latency verdict (after one warm-up request): p95 by nearest rank is then the
+19th of 20, so one request slowed by a passing hiccup does not decide the verdict alone."""
 
 
 class JsonAssertion(Params):
@@ -49,6 +59,13 @@ class HttpParams(Params):
     body_matches: str | None = Field(default=None, description="Regular expression on the body.")
     json_assertions: list[JsonAssertion] = Field(default_factory=list, alias="assert")
     follow_redirects: bool = False
+    samples: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="Requests whose latencies are judged (p95), after one warm-up request. "
+        f"Default: {DEFAULT_LATENCY_SAMPLES} for GET/HEAD/OPTIONS with max_latency_ms, else one request.",
+    )
 
     model_config = {**Params.model_config, "populate_by_name": True}
 
@@ -63,12 +80,30 @@ def _curl(method: str, url: str, headers: dict[str, str], body: str | None) -> s
     return redact(shlex.join(parts))
 
 
+def _percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Sent:
+    """What one request (or a failure to send it) gave."""
+
+    response: httpx.Response | None
+    latency_ms: float
+    error: str = ""
+
+
 class HttpCheck:
-    """Send one HTTP request and judge status, latency and body."""
+    """Send an HTTP request (several, for a latency verdict) and judge status, latency and body."""
 
     name: ClassVar[str] = "http"
     description: ClassVar[str] = "HTTP request with expected status, max latency and JSON assertions."
     Params: ClassVar[type[HttpParams]] = HttpParams
+    #: A latency verdict must not be taken while golive's own scanners load the machine.
+    measures_performance: ClassVar[bool] = True
 
     async def run(self, params: HttpParams, ctx: CheckContext) -> Outcome:
         """Send the request with the shared client and compare."""
@@ -81,62 +116,82 @@ class HttpCheck:
         if body is not None:
             body = ctx.resolve(body)
         reproducer = _curl(params.method, url, headers, body)
-        start = time.perf_counter()
-        try:
-            response = await ctx.http.request(
-                params.method,
-                url,
-                headers=headers,
-                content=body,
-                follow_redirects=params.follow_redirects,
-                timeout=ctx.timeout,
-            )
-        except httpx.HTTPError as exc:
+
+        async def send() -> _Sent:
+            start = time.perf_counter()
+            try:
+                response = await ctx.http.request(
+                    params.method,
+                    url,
+                    headers=headers,
+                    content=body,
+                    follow_redirects=params.follow_redirects,
+                    timeout=ctx.timeout,
+                )
+            except httpx.HTTPError as exc:
+                return _Sent(response=None, latency_ms=0.0, error=f"{type(exc).__name__}: {exc}")
+            return _Sent(response=response, latency_ms=(time.perf_counter() - start) * 1000)
+
+        sent = [await send() for _ in range(_samples(params))]
+        failed = next((s for s in sent if s.response is None), None)
+        if failed is not None:
             return Outcome(
                 status=Status.FAIL,
-                summary=f"{params.method} {url}: request failed ({type(exc).__name__}: {exc})",
+                summary=f"{params.method} {url}: request failed ({failed.error})",
                 reproducer=reproducer,
             )
-        latency_ms = (time.perf_counter() - start) * 1000
-        expected = params.expect_status if isinstance(params.expect_status, list) else [params.expect_status]
-        measurements = [
-            Measurement(name="status", value=response.status_code, target=" or ".join(map(str, expected))),
-            Measurement(
-                name="latency",
-                value=round(latency_ms, 2),
-                unit="ms",
-                target=f"<= {params.max_latency_ms:g}" if params.max_latency_ms else None,
-            ),
-        ]
-        problems = []
-        if response.status_code not in expected:
-            problems.append(f"status {response.status_code}, expected {' or '.join(map(str, expected))}")
-        if params.max_latency_ms is not None and latency_ms > params.max_latency_ms:
-            problems.append(f"latency {latency_ms:.0f}ms > {params.max_latency_ms:g}ms")
-        text = response.text
-        if params.body_matches and not re.search(params.body_matches, text):
-            problems.append(f"body does not match /{params.body_matches}/")
-        if params.json_assertions:
-            problems.extend(_check_json(text, params.json_assertions))
-        head = f"HTTP {response.status_code} {response.reason_phrase}\n" + "\n".join(
-            f"{k}: {redact_header(k, v)}" for k, v in response.headers.items()
+        return _judge(params, [s for s in sent[1:] or sent], reproducer)
+
+
+def _samples(params: HttpParams) -> int:
+    """Requests to send: one warm-up plus the latency samples, or a single request."""
+    if params.samples is not None:
+        return params.samples + 1 if params.samples > 1 else 1
+    if params.max_latency_ms is not None and params.method in SAFE_METHODS:
+        return DEFAULT_LATENCY_SAMPLES + 1
+    return 1
+
+
+def _judge(params: HttpParams, sent: list[_Sent], reproducer: str) -> Outcome:
+    """Status of every sample, latency p95 over the samples, body of the first sample."""
+    responses = [s.response for s in sent if s.response is not None]
+    first = responses[0]
+    expected = params.expect_status if isinstance(params.expect_status, list) else [params.expect_status]
+    latencies = [s.latency_ms for s in sent]
+    p50, p95 = _percentile(latencies, 50), _percentile(latencies, 95)
+    target = f"<= {params.max_latency_ms:g}" if params.max_latency_ms else None
+    findings = Findings()
+    findings.measure("status", first.status_code, target=" or ".join(map(str, expected)))
+    findings.measure("latency_p95", round(p95, 2), "ms", target)
+    findings.measure("latency_p50", round(p50, 2), "ms")
+    findings.measure("samples", len(sent))
+    wrong = sorted({r.status_code for r in responses if r.status_code not in expected})
+    if wrong:
+        bad = sum(r.status_code not in expected for r in responses)
+        share = f" in {bad} of {len(responses)} requests" if len(responses) > 1 else ""
+        findings.problem(
+            f"status {', '.join(map(str, wrong))}{share}, expected {' or '.join(map(str, expected))}"
         )
-        evidence = Evidence(excerpt=excerpt(head + "\n\n" + text, limit=2000))
-        if problems:
-            return Outcome(
-                status=Status.FAIL,
-                summary=f"{params.method} {params.path}: " + "; ".join(problems),
-                measurements=tuple(measurements),
-                evidence=evidence,
-                reproducer=reproducer,
-            )
-        return Outcome(
-            status=Status.PASS,
-            summary=f"{params.method} {params.path} -> {response.status_code} in {latency_ms:.0f}ms",
-            measurements=tuple(measurements),
-            evidence=evidence,
-            reproducer=reproducer,
-        )
+    if params.max_latency_ms is not None and p95 > params.max_latency_ms:
+        findings.problem(f"latency p95 {p95:.0f}ms over {len(sent)} sample(s) > {params.max_latency_ms:g}ms")
+    text = first.text
+    if params.body_matches and not re.search(params.body_matches, text):
+        findings.problem(f"body does not match /{params.body_matches}/")
+    if params.json_assertions:
+        for problem in _check_json(text, params.json_assertions):
+            findings.problem(problem)
+    head = f"HTTP {first.status_code} {first.reason_phrase}\n" + "\n".join(
+        f"{k}: {redact_header(k, v)}" for k, v in first.headers.items()
+    )
+    evidence = Evidence(excerpt=excerpt(head + "\n\n" + text, limit=2000))
+    timing = f"p95 {p95:.0f}ms over {len(sent)} samples" if len(sent) > 1 else f"in {p95:.0f}ms"
+    return findings.outcome(
+        passed=f"{params.method} {params.path} -> {first.status_code} {timing}",
+        failed=f"{params.method} {params.path}",
+        evidence=evidence,
+        reproducer=reproducer,
+        limit=10,
+    )
 
 
 def _check_json(text: str, assertions: list[JsonAssertion]) -> list[str]:

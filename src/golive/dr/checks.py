@@ -61,6 +61,9 @@ def _reproducer(ctx: CheckContext) -> str:
 class DrillCheck:
     """A full recovery drill in a scratch target; measures RTO and RPO."""
 
+    #: Times the system (recovery time): never alongside golive's own CPU-heavy work.
+    measures_performance: ClassVar[bool] = True
+
     name: ClassVar[str] = "dr.drill"
     description: ClassVar[str] = (
         "Back up under writes, lose the service, restore into a scratch database, start it, "
@@ -219,6 +222,9 @@ class BackupCheck:
 
 class MigrationsCheck:
     """upgrade head → downgrade base → upgrade head on a scratch database; risky migrations flagged."""
+
+    #: Runs golive-side CPU work (a scanner, a test suite): never alongside a performance measurement.
+    cpu_heavy: ClassVar[bool] = True
 
     name: ClassVar[str] = "db.migrations"
     description: ClassVar[str] = (

@@ -1,52 +1,75 @@
-"""A shared/exclusive gate: disruptive checks (drills, load tests) run with nothing else.
+"""Which checks may run at the same time.
 
-An alert drill that makes every request fail, or a load test that saturates the service,
-would corrupt what concurrent checks measure. Such checks take the gate exclusively; the
-rest share it. Exclusive waiters have priority so that they are not starved.
+* **exclusive** checks (an alert drill that makes every request fail, a load test that
+  saturates the service) run with nothing else: they would corrupt what others measure;
+* **performance** checks (latency, throughput, recovery time) never run while golive's own
+  **CPU-heavy** local work (scanners, test suites, builds) runs, and the other way round:
+  on a small machine golive's own load would otherwise be measured as the service's slowness;
+* everything else shares the gate freely.
+
+Exclusive waiters go first, then performance waiters, so neither is starved.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 from collections.abc import AsyncIterator
 
 
+class Lane(enum.Enum):
+    """How a check shares the machine."""
+
+    SHARED = "shared"
+    HEAVY = "heavy"
+    PERFORMANCE = "performance"
+    EXCLUSIVE = "exclusive"
+
+
 class Gate:
-    """Many shared holders, or one exclusive holder."""
+    """Admits checks so that incompatible lanes never overlap (see the module docstring)."""
 
     def __init__(self) -> None:
         self._cond = asyncio.Condition()
-        self._shared = 0
-        self._exclusive = False
-        self._waiting_exclusive = 0
+        self._running = dict.fromkeys(Lane, 0)
+        self._waiting = dict.fromkeys(Lane, 0)
+
+    def _may_enter(self, lane: Lane) -> bool:
+        running, waiting = self._running, self._waiting
+        if running[Lane.EXCLUSIVE]:
+            return False
+        if lane is Lane.EXCLUSIVE:
+            return not any(running.values())
+        if waiting[Lane.EXCLUSIVE]:
+            return False
+        if lane is Lane.PERFORMANCE:
+            return not running[Lane.HEAVY]
+        if lane is Lane.HEAVY:
+            return not running[Lane.PERFORMANCE] and not waiting[Lane.PERFORMANCE]
+        return True
 
     @contextlib.asynccontextmanager
-    async def shared(self) -> AsyncIterator[None]:
-        """Hold the gate together with other shared holders."""
+    async def enter(self, lane: Lane) -> AsyncIterator[None]:
+        """Hold the gate in ``lane`` for the duration of the block."""
         async with self._cond:
-            await self._cond.wait_for(lambda: not self._exclusive and not self._waiting_exclusive)
-            self._shared += 1
-        try:
-            yield
-        finally:
-            async with self._cond:
-                self._shared -= 1
-                self._cond.notify_all()
-
-    @contextlib.asynccontextmanager
-    async def exclusive(self) -> AsyncIterator[None]:
-        """Hold the gate alone."""
-        async with self._cond:
-            self._waiting_exclusive += 1
+            self._waiting[lane] += 1
             try:
-                await self._cond.wait_for(lambda: not self._exclusive and self._shared == 0)
+                await self._cond.wait_for(lambda: self._may_enter(lane))
             finally:
-                self._waiting_exclusive -= 1
-            self._exclusive = True
+                self._waiting[lane] -= 1
+            self._running[lane] += 1
         try:
             yield
         finally:
             async with self._cond:
-                self._exclusive = False
+                self._running[lane] -= 1
                 self._cond.notify_all()
+
+    def shared(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Hold the gate together with other shared holders."""
+        return self.enter(Lane.SHARED)
+
+    def exclusive(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Hold the gate alone."""
+        return self.enter(Lane.EXCLUSIVE)

@@ -23,7 +23,8 @@ import httpx
 
 from golive import __version__
 from golive.checks.registry import CheckRegistry
-from golive.engine._gate import Gate
+from golive.engine._cpu import CpuMeter
+from golive.engine._gate import Gate, Lane
 from golive.engine.events import (
     CheckFinished,
     CheckStarted,
@@ -291,29 +292,47 @@ class Runner:
             return self._result(
                 c, Outcome(status=Status.BLOCKED, summary=f"blocked: needs {why}"), 0.0, waivers
             )
-        exclusive = self._exclusive(c)
-        async with gate.exclusive() if exclusive else gate.shared(), semaphore:
+        lane = self._lane(c)
+        async with gate.enter(lane), semaphore:
             launched.add(c.id)
             self._emit(CheckStarted(criterion_id=c.id, title=c.title))
             start = time.perf_counter()
-            try:
-                needed = {d.criterion_id: d for d in deps}
-                outcome = await asyncio.wait_for(self._invoke(c, client, needed), c.timeout)
-            except TimeoutError:
-                outcome = Outcome(
-                    status=Status.ERROR,
-                    summary=f"check timed out after {c.timeout:g}s and was stopped",
-                )
-            except (MissingVariableError, CheckError) as exc:
-                outcome = Outcome(status=Status.ERROR, summary=str(exc))
-            except GoliveError as exc:
-                outcome = Outcome(status=Status.ERROR, summary=f"{type(exc).__name__}: {exc}")
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # a crashing check must not crash the review
-                self.log.debug("check %s crashed", c.id, exc_info=True)
-                outcome = Outcome(status=Status.ERROR, summary=f"check crashed: {type(exc).__name__}: {exc}")
+            meter = CpuMeter() if lane is Lane.PERFORMANCE else None
+            outcome = await self._guarded(c, client, {d.criterion_id: d for d in deps})
+            if meter is not None:
+                outcome = dataclasses.replace(outcome, measurements=outcome.measurements + meter.read())
             return self._result(c, outcome, time.perf_counter() - start, waivers)
+
+    async def _guarded(
+        self, c: Criterion, client: httpx.AsyncClient, needed: Mapping[str, CheckResult]
+    ) -> Outcome:
+        """Run one check under its timeout; every failure of golive's own becomes an ``error``."""
+        try:
+            return await asyncio.wait_for(self._invoke(c, client, needed), c.timeout)
+        except TimeoutError:
+            return Outcome(
+                status=Status.ERROR, summary=f"check timed out after {c.timeout:g}s and was stopped"
+            )
+        except (MissingVariableError, CheckError) as exc:
+            return Outcome(status=Status.ERROR, summary=str(exc))
+        except GoliveError as exc:
+            return Outcome(status=Status.ERROR, summary=f"{type(exc).__name__}: {exc}")
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a crashing check must not crash the review
+            self.log.debug("check %s crashed", c.id, exc_info=True)
+            return Outcome(status=Status.ERROR, summary=f"check crashed: {type(exc).__name__}: {exc}")
+
+    def _lane(self, c: Criterion) -> Lane:
+        """How a criterion shares the machine: exclusive, performance, CPU-heavy or shared."""
+        if self._exclusive(c):
+            return Lane.EXCLUSIVE
+        check_type = self.registry.get(c.check.type)
+        if getattr(check_type, "measures_performance", False):
+            return Lane.PERFORMANCE
+        if getattr(check_type, "cpu_heavy", False):
+            return Lane.HEAVY
+        return Lane.SHARED
 
     def _exclusive(self, c: Criterion) -> bool:
         """Whether a criterion must run alone: its own setting, else its check type's default."""

@@ -180,6 +180,10 @@ class Check(Protocol):
     description: ClassVar[str]
     #: Optional ``exclusive: ClassVar[bool] = True`` on a type that disrupts the system
     #: (fault injection, load): the engine then runs it with no other check at once.
+    #: Optional ``measures_performance: ClassVar[bool] = True`` on a type that times the system
+    #: (latency, throughput, recovery time) and ``cpu_heavy: ClassVar[bool] = True`` on one that
+    #: loads the machine itself (scanners, test suites, builds): the engine never runs the two
+    #: at once, and records golive's own CPU use next to every performance measurement.
 
     #: The params model; validated with the spec. (A read-only property in the protocol so
     #: that implementations may narrow it to their own model class.)

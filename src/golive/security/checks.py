@@ -40,6 +40,9 @@ PROBE_TRAFFIC = "probe traffic"
 class SastCheck:
     """Static analysis with bandit and semgrep (golive's shipped rules, offline)."""
 
+    #: Runs golive-side CPU work (a scanner, a test suite): never alongside a performance measurement.
+    cpu_heavy: ClassVar[bool] = True
+
     name: ClassVar[str] = "security.sast"
     description: ClassVar[str] = "SAST: bandit and semgrep (shipped rules, offline); gate on severity."
     Params: ClassVar[type[SastParams]] = SastParams
@@ -62,6 +65,9 @@ class SastCheck:
 class SecretsCheck:
     """Committed secrets in the working tree and git history; evidence is always redacted."""
 
+    #: Runs golive-side CPU work (a scanner, a test suite): never alongside a performance measurement.
+    cpu_heavy: ClassVar[bool] = True
+
     name: ClassVar[str] = "security.secrets"
     description: ClassVar[str] = "Committed secrets (working tree and git history) with detect-secrets."
     Params: ClassVar[type[SecretsParams]] = SecretsParams
@@ -79,6 +85,9 @@ class SecretsCheck:
 
 class DependenciesCheck:
     """Known vulnerabilities in locked dependencies (OSV), and a CycloneDX SBOM."""
+
+    #: Runs golive-side CPU work (a scanner, a test suite): never alongside a performance measurement.
+    cpu_heavy: ClassVar[bool] = True
 
     name: ClassVar[str] = "security.dependencies"
     description: ClassVar[str] = "Locked dependencies vs OSV (offline export or API); CycloneDX SBOM."
@@ -104,6 +113,9 @@ class DependenciesCheck:
 class IacCheck:
     """Dockerfiles, Kubernetes manifests and compose files: checkov plus golive's rules."""
 
+    #: Runs golive-side CPU work (a scanner, a test suite): never alongside a performance measurement.
+    cpu_heavy: ClassVar[bool] = True
+
     name: ClassVar[str] = "security.iac"
     description: ClassVar[str] = "IaC: checkov (offline) and golive's Kubernetes/container readiness rules."
     Params: ClassVar[type[IacParams]] = IacParams
@@ -122,6 +134,9 @@ class IacCheck:
 
 class WorkflowsCheck:
     """GitHub Actions workflows audited by zizmor (offline)."""
+
+    #: Runs golive-side CPU work (a scanner, a test suite): never alongside a performance measurement.
+    cpu_heavy: ClassVar[bool] = True
 
     name: ClassVar[str] = "security.workflows"
     description: ClassVar[str] = "GitHub Actions security with zizmor --offline."

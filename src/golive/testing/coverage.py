@@ -103,6 +103,9 @@ def _judge_age(report: CoverageReport, path: Path, max_age: float) -> Findings:
 class CoverageCheck:
     """Compare Cobertura line/branch coverage with thresholds, overall and per package."""
 
+    #: Runs golive-side CPU work (a scanner, a test suite): never alongside a performance measurement.
+    cpu_heavy: ClassVar[bool] = True
+
     name: ClassVar[str] = "tests.coverage"
     description: ClassVar[str] = (
         "Line/branch coverage from Cobertura XML vs thresholds, overall and for critical packages."

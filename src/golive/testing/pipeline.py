@@ -128,6 +128,9 @@ def _lint_report(
 class PipelineCheck:
     """Stages found/missing with the job that provides each, enforced gates, workflow lint."""
 
+    #: Runs golive-side CPU work (a scanner, a test suite): never alongside a performance measurement.
+    cpu_heavy: ClassVar[bool] = True
+
     name: ClassVar[str] = "ci.pipeline"
     description: ClassVar[str] = (
         "CI/CD workflows: every stage present, gates enforced, zizmor/actionlint clean."

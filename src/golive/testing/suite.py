@@ -138,6 +138,9 @@ def merge_retries(
 class SuiteCheck:
     """Run a test suite and judge pass rate, critical tests, size, skips, time and flakiness."""
 
+    #: Runs golive-side CPU work (a scanner, a test suite): never alongside a performance measurement.
+    cpu_heavy: ClassVar[bool] = True
+
     name: ClassVar[str] = "tests.suite"
     description: ClassVar[str] = (
         "Run a test suite (JUnit XML): pass rate, 100% of critical tests, size, time, flaky tests."
