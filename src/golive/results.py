@@ -144,6 +144,25 @@ class RiskItem:
     description: str
     status: Status
     owner: str = ""
+    #: The goal (success criterion of the plan) this gap keeps from passing, when goals are declared.
+    goal: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GoalResult:
+    """A success criterion of the plan: passed only when every one of its criteria passed."""
+
+    goal_id: str
+    title: str
+    tier: Tier
+    criteria: tuple[str, ...]
+    failing: tuple[str, ...]
+    risk: str = ""
+
+    @property
+    def passed(self) -> bool:
+        """True when every criterion of the goal passed (or is waived)."""
+        return not self.failing
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -167,6 +186,8 @@ class Scorecard:
     decision: Decision
     blocking: tuple[str, ...]
     risks: tuple[RiskItem, ...]
+    #: With goals declared, the tiers above are scored over these, not over single criteria.
+    goals: tuple[GoalResult, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,26 @@ def test_durations(text: object, seconds: float) -> None:
 def test_bad_durations(text: object) -> None:
     with pytest.raises(ValueError):
         parse_duration(int(text) if text == "-3" else text)
+
+
+def test_goal_problems_are_reported_with_the_others(tmp_path: Path) -> None:
+    text = textwrap.dedent(
+        """
+        service: {name: s}
+        environments: {local: {base_url: "http://127.0.0.1:1"}}
+        criteria:
+          - {id: a.one, title: A, area: docs, tier: must, check: {type: tcp, port: 1}}
+          - {id: a.two, title: B, area: docs, tier: must, check: {type: tcp, port: 1}}
+          - {id: a.three, title: C, area: docs, tier: must, check: {type: tcp, port: 1}}
+        goals:
+          - {id: g1, title: First, tier: must, criteria: [a.one, a.tow]}
+          - {id: g2, title: Second, tier: should, criteria: [a.one]}
+        """
+    )
+    with pytest.raises(SpecError) as info:
+        SpecLoader(CheckRegistry.default()).loads(text)
+    messages = [str(p) for p in info.value.problems]
+    assert any(":9:" in m and "unknown criterion 'a.tow' (did you mean 'a.two'?)" in m for m in messages)
+    assert any(":10:" in m and "'a.one' is in goal 'g1' and in goal 'g2'" in m for m in messages)
+    assert any("criterion 'a.two' is in no goal" in m for m in messages)
+    assert any("criterion 'a.three' is in no goal" in m for m in messages)

@@ -229,7 +229,7 @@ class Runner:
         launched: set[str] = set()
         interrupted = await self._execute(stop, jobs, futures, launched, waivers)
         results = self._collect(futures, launched, waivers)
-        scorecard = score(results, self.spec.tiers)
+        scorecard = score(results, self.spec.tiers, self.spec.goals)
         if interrupted:
             warnings.append("the review was interrupted; unfinished criteria count as not passed")
             # Missing evidence never supports GO, whatever the finished part scored.

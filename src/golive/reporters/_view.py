@@ -18,6 +18,7 @@ import jinja2
 
 from golive.results import (
     CheckResult,
+    GoalResult,
     Measurement,
     Review,
     Risk,
@@ -138,6 +139,15 @@ class ResultView:
     result: CheckResult
     blocking: bool
     waiver: WaiverRecord | None
+    #: The goal this criterion proves, when the spec declares goals.
+    goal: GoalResult | None = None
+
+    @property
+    def tier_label(self) -> str:
+        """The tier that decides: the goal's (with its title) when there are goals."""
+        if self.goal is None:
+            return self.result.tier.value
+        return f"{self.goal.tier.value}, goal: {self.goal.title}"
 
     @property
     def id(self) -> str:
@@ -156,6 +166,22 @@ class ResultView:
 
 
 @dataclass(frozen=True, kw_only=True)
+class GoalView:
+    """A goal with the results of its criteria beneath it."""
+
+    goal: GoalResult
+    results: tuple[ResultView, ...]
+
+    @property
+    def icon(self) -> str:
+        return STATUS_ICON[Status.PASS] if self.goal.passed else STATUS_ICON[Status.FAIL]
+
+    @property
+    def passed_count(self) -> int:
+        return len(self.goal.criteria) - len(self.goal.failing)
+
+
+@dataclass(frozen=True, kw_only=True)
 class ReviewView:
     """A review arranged for reporting."""
 
@@ -167,10 +193,20 @@ class ReviewView:
     status_counts: dict[Status, int]
     areas: tuple[str, ...]
     passed: int
+    goals: tuple[GoalView, ...] = ()
 
     @property
     def total(self) -> int:
         return len(self.results)
+
+    @property
+    def passed_line(self) -> str:
+        """``5 of 7 criteria passed``, or with goals ``4 of 6 goals passed (5 of 7 criteria)``."""
+        criteria = f"{self.passed} of {self.total} criteria"
+        if not self.goals:
+            return f"{criteria} passed"
+        ok = sum(1 for g in self.goals if g.goal.passed)
+        return f"{ok} of {len(self.goals)} goals passed ({criteria})"
 
     @property
     def go(self) -> bool:
@@ -200,11 +236,13 @@ def build_view(review: Review) -> ReviewView:
     """Arrange a review for the reporters: blocking first, risks by level, counts."""
     waivers = {w.criterion_id: w for w in review.waivers}
     blocking_ids = review.scorecard.blocking
+    goal_of = {cid: g for g in review.scorecard.goals for cid in g.criteria}
     results = tuple(
         ResultView(
             result=r,
             blocking=r.criterion_id in blocking_ids,
             waiver=waivers.get(r.criterion_id),
+            goal=goal_of.get(r.criterion_id),
         )
         for r in review.results
     )
@@ -228,6 +266,10 @@ def build_view(review: Review) -> ReviewView:
         status_counts=counts,
         areas=tuple(a.area for a in review.scorecard.areas),
         passed=sum(1 for r in review.results if r.passed),
+        goals=tuple(
+            GoalView(goal=g, results=tuple(by_id[c] for c in g.criteria if c in by_id))
+            for g in sorted(review.scorecard.goals, key=lambda g: tier_rank[g.tier])
+        ),
     )
 
 

@@ -32,6 +32,8 @@ def review_to_dict(review: Review) -> dict[str, Any]:
         tier_dict["met"] = tier.met
     for area_dict, area in zip(scorecard["areas"], review.scorecard.areas, strict=True):
         area_dict["percent"] = area.percent
+    for goal_dict, goal in zip(scorecard["goals"], review.scorecard.goals, strict=True):
+        goal_dict["passed"] = goal.passed
     for result_dict, result in zip(body["results"], review.results, strict=True):
         result_dict["passed"] = result.passed
         for m in result_dict["measurements"]:

@@ -65,6 +65,25 @@ def _tier_table(view: ReviewView) -> Table:
     return table
 
 
+def _goal_table(view: ReviewView) -> Table:
+    table = Table(title="Goals (tiers are scored over goals)", title_justify="left", expand=False)
+    table.add_column("")
+    table.add_column("Goal")
+    table.add_column("Tier")
+    table.add_column("Criteria", justify="right")
+    table.add_column("Not passed")
+    for g in view.goals:
+        mark = Text("✔", style="green") if g.goal.passed else Text("✘", style="bold red")
+        table.add_row(
+            mark,
+            Text(clean_text(g.goal.title)),
+            g.goal.tier.value,
+            f"{g.passed_count}/{len(g.goal.criteria)}",
+            Text(", ".join(g.goal.failing) or "—"),
+        )
+    return table
+
+
 def _area_table(view: ReviewView) -> Table:
     table = Table(title="Score by area", title_justify="left", expand=False)
     table.add_column("Area")
@@ -88,7 +107,7 @@ def _failing_table(title: str, items: tuple[ResultView, ...]) -> Table:
     for v in items:
         table.add_row(
             Text(v.id, style="bold"),
-            v.result.tier.value,
+            clean_text(v.tier_label),
             _status_text(v),
             Text(clean_text(f"{v.result.title}: {v.result.summary}")),
         )
@@ -108,6 +127,8 @@ def _decision(view: ReviewView) -> Panel:
         f"  {r.service} ({r.environment}): readiness {fmt_percent(sc.readiness)}, "
         f"{view.passed}/{view.total} criteria passed"
     )
+    if view.goals:
+        detail += f", {sum(g.goal.passed for g in view.goals)}/{len(view.goals)} goals"
     if view.blocking:
         detail += f", {len(view.blocking)} blocking"
     if r.interrupted:
@@ -134,6 +155,8 @@ def scorecard_renderables(review: Review) -> list[RenderableType]:
         )
     if r.interrupted:
         parts.append(Text("⚠ INTERRUPTED: the review stopped before every check ran", "bold yellow"))
+    if view.goals:
+        parts.append(_goal_table(view))
     parts += [_tier_table(view)]
     if r.scorecard.areas:
         parts.append(_area_table(view))

@@ -17,6 +17,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from golive.errors import SpecError, SpecProblem
 from golive.spec import models
+from golive.spec._goals import goal_problems
 
 if TYPE_CHECKING:
     from golive.checks.registry import CheckRegistry
@@ -353,6 +354,7 @@ class SpecLoader:
                     ("waivers", index, "criterion"),
                     f"waiver for unknown criterion {target!r}{_hint(target, ids)}",
                 )
+        goal_problems(data, seen, add)
 
 
 def _hint(word: str, choices: Sequence[str]) -> str:

@@ -152,6 +152,20 @@ class Criterion(Frozen):
     description: str = ""
 
 
+class Goal(Frozen):
+    """A success criterion of the readiness plan, proven by several criteria (checks).
+
+    A goal passes only when every one of its criteria passes (or is waived). When goals are
+    declared, tier percentages are computed over goals, not over individual checks.
+    """
+
+    id: str = Field(pattern=ID_PATTERN, description="Unique id, e.g. dr-tested.")
+    title: str = Field(min_length=1, description='The plan\'s wording, e.g. "DR procedures are tested".')
+    tier: Tier
+    criteria: list[str] = Field(min_length=1, description="Ids of the criteria that prove it.")
+    risk: str = Field(default="", description="What goes wrong in production without it.")
+
+
 class Waiver(Frozen):
     """An accepted gap: the criterion counts as passed until ``expires``."""
 
@@ -171,6 +185,10 @@ class Spec(Frozen):
     objectives: Objectives = Field(default_factory=Objectives)
     tiers: Tiers = Field(default_factory=Tiers)
     criteria: list[Criterion] = Field(default_factory=list)
+    goals: list[Goal] = Field(
+        default_factory=list,
+        description="Success criteria of the plan; when given, every criterion belongs to exactly one.",
+    )
     waivers: list[Waiver] = Field(default_factory=list)
     deploy: DeployConfig | None = Field(
         default=None, description="How `golive deploy` deploys, verifies and rolls back."
