@@ -1,0 +1,149 @@
+"""The verdict matrix: storefront with one realistic defect must be NO-GO naming the right criterion,
+and the healthy copy of the same selection must be GO.
+
+Think like an attacker of golive's verdicts: each case is a cheap way a broken service could
+try to slip through. ``--only`` keeps each review short; static checks run without the stack.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.verdicts._harness import REPO, Defect, copy_storefront, replace_in, review
+
+OSV_DB = str(REPO / "tests" / "fixtures" / "security" / "osv")
+
+
+def _version_moved(root: Path) -> None:
+    # The team moved /version under /meta; the runbook still verifies /version.
+    replace_in(root / "src/storefront/api/ops.py", '@router.get("/version"', '@router.get("/meta/version"')
+
+
+def _slow_liveness(root: Path) -> None:
+    replace_in(
+        root / "src/storefront/api/ops.py",
+        '    return {"status": "ok"}',
+        "    import time\n\n    time.sleep(0.8)  # a synchronous call crept into the probe\n"
+        '    return {"status": "ok"}',
+    )
+
+
+def _sql_injection(root: Path) -> None:
+    path = root / "src/storefront/services/reports.py"
+    path.write_text(
+        '"""Ad-hoc sales report."""\n\nfrom sqlalchemy import text\n\n\n'
+        "def sales_for(session, region: str):\n"
+        '    """Sales of one region."""\n'
+        "    return session.execute(text(f\"SELECT * FROM orders WHERE region = '{region}'\")).all()\n"
+    )
+
+
+def _vulnerable_pin(root: Path) -> None:
+    replace_in(root / "deploy/requirements.lock", "alembic==", "pyyaml==5.3.1\nalembic==")
+
+
+def _page_black_hole(root: Path) -> None:
+    # Critical alerts go to a receiver that notifies nobody.
+    replace_in(
+        root / "monitoring/alertmanager.yml",
+        '        - severity="critical"\n      receiver: page',
+        '        - severity="critical"\n      receiver: blackhole',
+    )
+    replace_in(root / "monitoring/alertmanager.yml", "receivers:\n", "receivers:\n  - name: blackhole\n")
+
+
+def _root_container(root: Path) -> None:
+    replace_in(root / "deploy/Dockerfile", "USER 10001:10001\n", "")
+
+
+def _workflow_injection(root: Path) -> None:
+    replace_in(
+        root / ".github/workflows/ci.yml",
+        '        run: python -m pip install -e ".[dev]"',
+        '        run: python -m pip install -e ".[dev]" && echo "${{ github.event.pull_request.title }}"',
+    )
+
+
+def _no_promtool(root: Path) -> None:
+    # A machine where promtool is not installed: every tool but promtool stays reachable.
+    bin_dir = root.parent / "bin-without-promtool"
+    bin_dir.mkdir()
+    for directory in os.environ["PATH"].split(os.pathsep):
+        for tool in Path(directory).glob("*") if Path(directory).is_dir() else ():
+            link = bin_dir / tool.name
+            if tool.name != "promtool" and not link.exists():
+                link.symlink_to(tool)
+
+
+DEFECTS = [
+    Defect(
+        name="runbook step no longer works",
+        only=("runbook.tested",),
+        culprit="runbook.tested",
+        mutate=_version_moved,
+        up=True,
+    ),
+    Defect(
+        name="slow liveness endpoint",
+        only=("svc.liveness",),
+        culprit="svc.liveness",
+        mutate=_slow_liveness,
+        up=True,
+    ),
+    Defect(name="SQL built from input", only=("sec.sast",), culprit="sec.sast", mutate=_sql_injection),
+    Defect(
+        name="vulnerable dependency pinned",
+        only=("sec.dependencies",),
+        culprit="sec.dependencies",
+        mutate=_vulnerable_pin,
+        env={"OSV_DB": OSV_DB},
+    ),
+    Defect(
+        name="critical alerts routed nowhere",
+        only=("mon.alert-routing",),
+        culprit="mon.alert-routing",
+        mutate=_page_black_hole,
+    ),
+    Defect(name="container runs as root", only=("sec.iac",), culprit="sec.iac", mutate=_root_container),
+    Defect(
+        name="workflow script injection",
+        only=("sec.workflows",),
+        culprit="sec.workflows",
+        mutate=_workflow_injection,
+    ),
+    Defect(
+        name="promtool missing", only=("mon.alert-rules",), culprit="mon.alert-rules", mutate=_no_promtool
+    ),
+]
+
+
+def _env(defect: Defect, copy: Path) -> dict[str, str]:
+    env = dict(defect.env)
+    if defect.mutate is _no_promtool:
+        env["PATH"] = str(copy.parent / "bin-without-promtool")
+    return env
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("defect", DEFECTS, ids=[d.name for d in DEFECTS])
+def test_defect_is_no_go_naming_the_criterion(defect: Defect, tmp_path: Path) -> None:
+    copy = copy_storefront(tmp_path)
+    defect.mutate(copy)
+    verdict = review(copy, defect.only, up=defect.up, env=_env(defect, copy))
+    assert verdict.decision == "NO-GO", verdict.output
+    assert verdict.statuses[defect.culprit] in ("fail", "error"), verdict.summaries
+    assert all(s == "pass" for c, s in verdict.statuses.items() if c != defect.culprit), verdict.summaries
+
+
+@pytest.mark.slow
+def test_the_healthy_copy_is_go_on_every_culprit_at_once(tmp_path: Path) -> None:
+    """One review of every criterion the cases name: the NO-GOs above come from the defects."""
+    copy = copy_storefront(tmp_path)
+    culprits = tuple(dict.fromkeys(c for d in DEFECTS for c in d.only))
+    env = {k: v for d in DEFECTS for k, v in d.env.items()}
+    verdict = review(copy, culprits, up=True, env=env)
+    assert verdict.decision == "GO", verdict.summaries
+    assert set(culprits) <= set(verdict.statuses)
