@@ -22,7 +22,7 @@ def one(review: Run, check: dict, **kw: object) -> tuple[Status, str, Review]:
 def test_file_headings_and_freshness(review: Run, tmp_path: Path) -> None:
     fresh = (date.today() - timedelta(days=3)).isoformat()
     (tmp_path / "RUNBOOK.md").write_text(
-        f"# Runbook\nLast verified: {fresh}\n## Rollback\n```sh\n# Not a heading\n```\n## Escalation\n"
+        f"# Runbook\nLast verified: {fresh}\n## Rollback\n```sh\n# Not a heading\n```\n## Escalation\nPage the on-call.\n"
     )
     status, summary, _ = one(
         review,
@@ -117,3 +117,17 @@ def test_tcp(review: Run) -> None:
         review, {"type": "tcp", "host": "127.0.0.1", "port": free_port(), "connect_timeout": 1}
     )
     assert status is Status.FAIL and "to accept connections" in summary
+
+
+def test_file_headings_need_content_and_a_directory_is_a_spec_mistake(review: Run, tmp_path: Path) -> None:
+    (tmp_path / "RUNBOOK.md").write_text("# Runbook\n\n## Rollback\n\n## Contacts\n\nops@example.com\n")
+    (tmp_path / "docs").mkdir()
+    r = review(
+        [
+            crit("hollow", {"type": "file", "path": "RUNBOOK.md", "headings": ["Rollback", "Contacts"]}),
+            crit("dir", {"type": "file", "path": "docs"}),
+        ]
+    )
+    statuses = {x.criterion_id: (x.status, x.summary) for x in r.results}
+    assert statuses["hollow"][0] is Status.FAIL and "nothing under them: 'Rollback'" in statuses["hollow"][1]
+    assert statuses["dir"] == (Status.ERROR, "docs is a directory: a file check takes the path of one file")

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from golive.kit.check import CheckContext, Params
+from golive.kit.check import CheckContext, CheckError, Params
 from golive.results import Evidence, Measurement, Outcome, Status
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -52,6 +52,25 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
+def empty_sections(text: str, wanted: list[str]) -> list[str]:
+    """Required headings with nothing but blank lines between them and the next heading.
+
+    A heading alone proves nothing: "## Rollback" followed directly by "## Contacts" is a
+    placeholder, not a procedure.
+    """
+    lines = text.splitlines()
+    headings = markdown_headings(text)
+    wanted_norm = {_norm(h) for h in wanted}
+    empty = []
+    for index, (lineno, title) in enumerate(headings):
+        if _norm(title) not in wanted_norm:
+            continue
+        end = headings[index + 1][0] - 1 if index + 1 < len(headings) else len(lines)
+        if not any(line.strip() for line in lines[lineno:end]):
+            empty.append(title)
+    return empty
+
+
 class FileCheck:
     """A file exists, is not empty, has required headings and a fresh 'last verified' date."""
 
@@ -63,6 +82,8 @@ class FileCheck:
         """Read the file and compare it with the expectations."""
         path = ctx.path(params.path)
         reproducer = f"test -f {path}"
+        if path.is_dir():
+            raise CheckError(f"{params.path} is a directory: a file check takes the path of one file")
         if not path.is_file():
             return Outcome(
                 status=Status.FAIL,
@@ -80,6 +101,9 @@ class FileCheck:
             missing = [h for h in params.headings if _norm(h) not in have]
             if missing:
                 problems.append("missing headings: " + ", ".join(repr(h) for h in missing))
+            hollow = empty_sections(text, params.headings)
+            if hollow:
+                problems.append("headings with nothing under them: " + ", ".join(repr(h) for h in hollow))
             measurements.append(
                 Measurement(
                     name="headings_present",
