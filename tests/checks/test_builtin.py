@@ -22,7 +22,8 @@ def one(review: Run, check: dict, **kw: object) -> tuple[Status, str, Review]:
 def test_file_headings_and_freshness(review: Run, tmp_path: Path) -> None:
     fresh = (date.today() - timedelta(days=3)).isoformat()
     (tmp_path / "RUNBOOK.md").write_text(
-        f"# Runbook\nLast verified: {fresh}\n## Rollback\n```sh\n# Not a heading\n```\n## Escalation\nPage the on-call.\n"
+        f"# Runbook\nLast verified: {fresh}\n## Rollback\n```sh\n# Not a heading\n```\n"
+        "## Escalation\nPage the on-call.\n"
     )
     status, summary, _ = one(
         review,
