@@ -109,7 +109,7 @@ def test_sustained_breach_aborts_early(run_check: RunCheck, limited: Server) -> 
             "requests": [{"path": "/sleep?ms=200"}],
             "users": 4,
             "duration": "30s",
-            "thresholds": [{"threshold": "p95 < 50ms", "abort_on_fail": True, "window": "1s"}],
+            "thresholds": [{"threshold": "p95 < 50ms", "abort_on_fail": True, "window": "2s"}],
         },
         base_url=limited.url,
     )

@@ -69,6 +69,19 @@ def test_indexed_lookups_pass(run_check: RunCheck, app: Server, stats_db: str) -
     assert measurement(outcome, "statements") >= 1
 
 
+def test_a_load_that_only_gets_refused_is_no_data(run_check: RunCheck, app: Server, stats_db: str) -> None:
+    """Every request is refused after a cheap lookup: the statistics show the error path only."""
+    outcome = run_check(
+        DbQueriesCheck,
+        {"requests": [{"path": "/private"}], "users": 2, "duration": "2s", "create_extension": True},
+        base_url=app.url,
+        database_url=stats_db,
+    )
+    assert outcome.status is Status.NO_DATA, outcome.summary
+    assert outcome.summary.startswith("the load did not exercise the service: ")
+    assert "requests failed; fix the scenario" in outcome.summary
+
+
 def test_skips_when_the_extension_is_not_preloaded(run_check: RunCheck, tmp_path: Path) -> None:
     """The machine's server does not preload pg_stat_statements: skip, and say how to enable it."""
     psycopg = pytest.importorskip("psycopg")

@@ -63,8 +63,9 @@ def test_boundaries(threshold: str, passes: bool) -> None:
 
 
 def test_per_request_threshold_uses_only_that_name() -> None:
-    fast = Bucket(requests=10, histogram=Histogram.of({5.0: 10}), statuses=((200, 10),))
-    slow = Bucket(requests=10, histogram=Histogram.of({500.0: 10}), statuses=((200, 10),))
+    # 20 requests each: the fewest a p95 is judged on.
+    fast = Bucket(requests=20, histogram=Histogram.of({5.0: 20}), statuses=((200, 20),))
+    slow = Bucket(requests=20, histogram=Histogram.of({500.0: 20}), statuses=((200, 20),))
     run = LoadRun(
         started=0.0,
         ended=1.0,
@@ -75,11 +76,12 @@ def test_per_request_threshold_uses_only_that_name() -> None:
     fast_ok, slow_bad = run.judge(
         [parse_threshold("p95 < 50ms", request="fast"), parse_threshold("p95 < 50ms", request="slow")]
     )
-    assert fast_ok.passed and not slow_bad.passed
+    assert fast_ok.passed and slow_bad.breached
     assert slow_bad.measured == 500.0
 
 
 def test_no_data_never_passes() -> None:
     run = LoadRun(started=0.0, ended=1.0, seconds=(), stages=(), stopped_by="duration")
     (verdict,) = run.judge([parse_threshold("p95 < 50ms")])
-    assert verdict.measured is None and not verdict.passed
+    assert verdict.measured is None and not verdict.passed and not verdict.breached
+    assert verdict.status == "no-data"

@@ -22,6 +22,7 @@ from golive.kit.check import CheckContext
 from golive.monitoring import _stack
 from golive.monitoring._generate import Settings, generate
 from golive.monitoring._inventory import parse_exposition
+from golive.monitoring._yaml import dump_yaml
 from golive.results import Outcome
 from golive.spec.models import Environment, Objectives
 from tests.fixtures.monitoring_stack import faulty_app, local_stack
@@ -226,9 +227,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         try:
             with (
                 _readiness_server(readiness_port, report),
-                local_stack(
-                    monitoring, tmp / "stack", targets={"faulty": [target]}, webhook_port=webhook_port
-                ) as stack,
+                local_stack(monitoring, tmp / "stack", webhook_port=webhook_port) as stack,
             ):
                 prom = stack.prometheus.url
                 wait_until(
@@ -249,3 +248,65 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         finally:
             stop.set()
             traffic.join(5)
+
+
+@dataclass(kw_only=True)
+class Exposition:
+    """A real HTTP server answering ``/metrics`` with ``text`` (which a test may change)."""
+
+    text: str
+    url: str = ""
+
+    @property
+    def address(self) -> str:
+        return self.url.removeprefix("http://")
+
+
+@contextlib.contextmanager
+def serve_exposition(text: str) -> Iterator[Exposition]:
+    """Serve ``text`` as a service's ``/metrics`` (and ``/healthz``) on a free loopback port."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    exposition = Exposition(text=text)
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            path = self.path.split("?")[0]
+            body = exposition.text.encode() if path == "/metrics" else b"ok"
+            self.send_response(200 if path in ("/metrics", "/healthz") else 404)
+            self.send_header("Content-Type", "text/plain; version=0.0.4")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    exposition.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield exposition
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
+def scraping_prometheus(tmp: Path, jobs: dict[str, list[str]]) -> Iterator[str]:
+    """A real Prometheus scraping ``jobs`` (name → addresses) every second; yields its URL."""
+    config = {
+        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+        "scrape_configs": [
+            {"job_name": job, "static_configs": [{"targets": targets}]} for job, targets in jobs.items()
+        ],
+    }
+    path = tmp / "prometheus-scrape.yml"
+    path.write_text(dump_yaml(config))
+    running = _stack.start_prometheus(path, tmp)
+    try:
+        yield running.url
+    finally:
+        running.stop()

@@ -27,7 +27,7 @@ def test_targets_up(live: Live, tmp_path: Path) -> None:
         prometheus_url=live.prometheus_url,
     )
     assert out.status is Status.PASS, out.summary
-    assert out.summary == "4/4 targets of 4 job(s) up and fresh"
+    assert out.summary == "4/4 targets of 4 job(s) up, fresh and exposing samples"
 
 
 def test_missing_target_job_fails(live: Live, tmp_path: Path) -> None:
@@ -85,7 +85,7 @@ def test_empty_query_is_no_data(live: Live, tmp_path: Path) -> None:
         env_vars={"JOB": "nope"},
     )
     assert out.status is Status.NO_DATA
-    assert out.summary == 'query returned no data: up{job="nope"}'
+    assert out.summary.startswith('query returned no data: up{job="nope"}; it needs series in Prometheus')
 
 
 def test_invalid_query_is_error(live: Live, tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ from golive.monitoring.checks import (
 from golive.results import Status
 from tests.fixtures.monitoring_stack import local_stack
 from tests.fixtures.servers import STOREFRONT, free_port, storefront
-from tests.monitoring.conftest import FIXTURES, needs_prometheus, run_check, wait_until
+from tests.monitoring.conftest import FIXTURES, needs_prometheus, run_check, serve_exposition, wait_until
 
 MONITORING = STOREFRONT / "monitoring"
 
@@ -48,7 +48,7 @@ def test_committed_files_are_what_init_generates() -> None:
     files = generate(
         Settings(
             service="storefront",
-            target="127.0.0.1:8765",
+            target="127.0.0.1:8000",
             availability=99.9,
             latency_p95_ms=300,
             latency_p99_ms=800,
@@ -80,8 +80,10 @@ def test_committed_files_are_what_init_generates() -> None:
     ids=lambda v: getattr(v, "name", ""),
 )
 def test_static_checks_pass(check: type, params: dict[str, object]) -> None:
-    out = run_check(check, params, workdir=STOREFRONT)
-    assert out.status is Status.PASS, out.summary
+    # The rules' selectors are matched against storefront's recorded /metrics.
+    with serve_exposition((FIXTURES / "storefront-metrics.txt").read_text()) as service:
+        out = run_check(check, params, workdir=STOREFRONT, base_url=service.url)
+    assert out.status is Status.PASS, out.evidence.excerpt
 
 
 ADMIN_PASSWORD = "drill-" + os.urandom(6).hex()
@@ -136,7 +138,7 @@ def test_live_storefront_targets_dashboards_and_drill(tmp_path: Path) -> None:
             with local_stack(
                 MONITORING,
                 tmp_path / "stack",
-                targets={"storefront": [target]},
+                addresses={"127.0.0.1:8000": target},
                 webhook_port=webhook_port,
             ) as stack:
                 prom = stack.prometheus.url

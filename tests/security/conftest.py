@@ -19,6 +19,7 @@ from tests.fixtures.servers import Server, free_port, server_process
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "security"
 VULNAPP = FIXTURES / "vulnapp"
+LEDGER = FIXTURES / "ledger"
 OSV_DIR = FIXTURES / "osv"
 SARIF_SCHEMA = FIXTURES / "sarif-schema-2.1.0.json"
 PLANTED_SECRET = "AKIAZ7Q3HX4TBVW2M5KD"
@@ -33,11 +34,12 @@ def make_ctx(
     timeout: float = 120.0,
     env: dict[str, str] | None = None,
     artifacts: Path | None = None,
+    environment_name: str = "test",
 ) -> CheckContext:
     """A CheckContext whose artifacts go to ``artifacts`` (default: workdir/.artifacts)."""
     return CheckContext(
         criterion_id="sec.test",
-        environment_name="test",
+        environment_name=environment_name,
         environment=Environment(base_url=base_url, allow_hosts=allow_hosts or []),
         objectives=Objectives(),
         workdir=workdir,

@@ -15,7 +15,7 @@ from golive.results import Status
 from golive.security._jwt import alg_none, expired, jwt_parts, tampered
 from golive.security.checks import ProbeCheck
 from golive.security.render import from_json
-from tests.fixtures.servers import Server, storefront
+from tests.fixtures.servers import STOREFRONT, Server, storefront
 from tests.security.conftest import make_ctx, run_check
 
 
@@ -123,10 +123,20 @@ def test_request_budget_is_enforced(vulnapp: Server, tmp_path: Path) -> None:
         run_check(ProbeCheck, params, tmp_path, base_url=vulnapp.url)
 
 
+def _storefront_public_operations() -> list[str]:
+    """The public operations storefront's own spec declares for sec.probe."""
+    from ruamel.yaml import YAML
+
+    spec = YAML(typ="safe").load((STOREFRONT / "golive.yaml").read_text())
+    probe = next(c for c in spec["criteria"] if c["id"] == "sec.probe")
+    return list(probe["check"]["public_operations"])
+
+
 @pytest.mark.slow
 def test_storefront_passes_every_probe(tmp_path: Path) -> None:
     key = "probe-test-key-" + "x" * 32
     params = {
+        "public_operations": _storefront_public_operations(),
         "auth": {
             "register_path": "/auth/register",
             "login_path": "/auth/login",
@@ -147,3 +157,7 @@ def test_storefront_passes_every_probe(tmp_path: Path) -> None:
     text = outcome.evidence.excerpt
     assert "variants: no token, tampered signature, alg none, expired token" in text
     assert "first 429 at 11" in text and "-> 413" in text
+    # every operation was tried without credentials: 9 declared public, the other 12 refused
+    measured = {m.name: m.value for m in outcome.measurements}
+    assert measured["operations_probed_anonymously"] == measured["operations"] == 21
+    assert measured["operations_refused_anonymously"] == 12

@@ -23,8 +23,12 @@ export SEED_USER_PASSWORD="${SEED_USER_PASSWORD:-$(head -c 18 /dev/urandom | bas
 DATABASE_URL="sqlite:///$PWD/$STATE/storefront.db" BACKUP_DIR="$STATE/backups" PYTHON="$PY" ops/backup.sh
 
 if [ "${MONITORING:-on}" != "off" ]; then
-  "$PY" -m golive monitoring up --dir monitoring --target "storefront=127.0.0.1:$PORT" \
+  # The committed prometheus.yml scrapes storefront where it ships (port 8000, as the
+  # Dockerfile EXPOSEs); locally it answers on $PORT: that one address is mapped, nothing else.
+  "$PY" -m golive monitoring up --dir monitoring --map "127.0.0.1:8000=127.0.0.1:$PORT" \
     --prometheus-port "${PROMETHEUS_PORT:-9090}" --alertmanager-port "${ALERTMANAGER_PORT:-9093}" \
     --webhook-url "http://127.0.0.1:${DRILL_WEBHOOK_PORT:-9095}" --state .golive/monitoring-stack
 fi
-exec "$PY" -m storefront serve --host 127.0.0.1 --port "$PORT"
+# Supervised, so that the DR drill can stop storefront, take its database away and bring it
+# back on the restored copy (dr.drill, recovery: in_place).
+STACK_DIR="$STATE" exec ops/local-service.sh run "$PY" -m storefront serve --host 127.0.0.1 --port "$PORT"

@@ -29,6 +29,7 @@ from golive.cli._common import (
     handle_errors,
     load_spec,
     registry,
+    stderr,
     stdout,
 )
 from golive.cli._lazy import lazy_group
@@ -86,9 +87,13 @@ app.add_typer(init_app, name="init")
 
 @app.command("validate")
 def validate_cmd(path: PathArg = Path(".")) -> None:
-    """Validate a spec and list every problem with its line and column."""
+    """Validate a spec and list every problem with its line and column, then any warnings."""
+    from golive.spec import SpecLoader
+
     with handle_errors():
         spec = load_spec(path)
+        for warning in SpecLoader(registry()).warnings(spec):
+            stderr().print(f"[yellow]warning:[/] {escape(str(warning))}", soft_wrap=True)
         stdout().print(
             f"[green]ok[/] {escape(str(spec.path))}: {len(spec.criteria)} criteria, "
             f"{len(spec.environments)} environment(s)"

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -152,8 +153,12 @@ class PrometheusClient:
             raise PrometheusUnreachable(
                 f"GET {url}: HTTP {response.status_code}, not a Prometheus API answer"
             ) from None
-        if not isinstance(body, dict) or body.get("status") != "success":
-            body = body if isinstance(body, dict) else {}
+        if not isinstance(body, dict) or body.get("status") not in ("success", "error"):
+            # A proxy's or another server's JSON: nothing here answered as Prometheus does.
+            raise PrometheusUnreachable(
+                f"GET {url}: HTTP {response.status_code}, not a Prometheus API answer"
+            )
+        if body.get("status") != "success":
             raise PrometheusQueryError(
                 f"{body.get('errorType', 'error')}: {body.get('error', response.text[:200])}"
             )
@@ -209,6 +214,18 @@ class PrometheusClient:
             params["end"] = f"{end:.3f}"
         data = await self._get("/api/v1/series", params)
         return [dict(item) for item in data or []]
+
+    async def label_values(
+        self, label: str, *, match: str | None = None, start: float | None = None, end: float | None = None
+    ) -> list[str]:
+        """The values of ``label`` (on the series ``match`` selects, when given), sorted."""
+        params = {"match[]": match} if match else {}
+        if start is not None:
+            params["start"] = f"{start:.3f}"
+        if end is not None:
+            params["end"] = f"{end:.3f}"
+        data = await self._get(f"/api/v1/label/{quote(label, safe='')}/values", params)
+        return [str(value) for value in data or []]
 
     async def targets(self) -> list[Target]:
         """The active scrape targets."""
@@ -268,6 +285,19 @@ class PrometheusClient:
         """The configuration Prometheus is running (YAML text)."""
         data = await self._get("/api/v1/status/config")
         return str(data.get("yaml", ""))
+
+    async def metadata(self, metric: str | None = None) -> dict[str, list[dict[str, str]]]:
+        """Metric metadata (type, help, unit) from the targets' ``# HELP``/``# TYPE`` lines.
+
+        Prometheus keeps it for families a target declares even when they have no samples yet.
+        """
+        data = await self._get("/api/v1/metadata", {"metric": metric} if metric else None)
+        if not isinstance(data, dict):
+            return {}
+        return {
+            str(name): [{str(k): str(v) for k, v in entry.items()} for entry in entries or []]
+            for name, entries in data.items()
+        }
 
     async def ready(self) -> bool:
         """True when ``/-/ready`` answers 200."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from golive.load._model import LoadRun, Verdict
+from golive.load._model import LoadRun, StageMark
 from golive.load._resources import ResourceSeries
 from golive.load._thresholds import Threshold
 
@@ -33,6 +33,13 @@ class StepResult:
     failed: tuple[str, ...]
     resources: tuple[tuple[str, float | None, float | None], ...]
     """``(name, peak, utilisation)`` of every sampled resource during the step."""
+    unjudged: tuple[str, ...] = ()
+    """SLO thresholds the step had too few requests to judge, with the reason and the fix."""
+
+    @property
+    def judged(self) -> bool:
+        """Whether the step counts: it met the SLO on enough requests, or measurably broke it."""
+        return self.passed or bool(self.failed)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,39 +73,58 @@ def analyse(
     settle_s: float,
     saturation_at: float = 0.85,
 ) -> CapacityResult:
-    """Judge every step against the SLO and find the knee and the first saturated resource."""
-    steps = []
-    for mark in run.stages:
-        start = mark.start + min(settle_s, (mark.end - mark.start) / 2)
-        stats = run.window(start, mark.end)
-        verdicts: tuple[Verdict, ...] = run.judge(slo, start, mark.end)
-        failed = tuple(f"{v.threshold.label} (measured {_fmt(v.measured)})" for v in verdicts if not v.passed)
-        res = tuple(
-            (r.name, r.peak(mark.start, mark.end), r.utilisation(mark.start, mark.end)) for r in resources
-        )
-        steps.append(
-            StepResult(
-                label=mark.label,
-                users=mark.users,
-                rps=stats.rps,
-                p50=stats.p50,
-                p95=stats.p95,
-                p99=stats.p99,
-                error_rate=stats.error_rate,
-                passed=not failed and stats.requests > 0,
-                failed=failed,
-                resources=res,
-            )
-        )
+    """Judge every step against the SLO and find the knee and the first saturated resource.
+
+    The knee is the fastest step that met the SLO on enough requests; the break is the first
+    step that measurably missed it. Steps with too few requests are neither.
+    """
+    steps = [_step(run, mark, slo, resources, settle_s) for mark in run.stages]
     passing = [s for s in steps if s.passed]
     knee = max(passing, key=lambda s: s.rps) if passing else None
-    broke = next((s for s in steps if not s.passed), None)
+    broke = next((s for s in steps if s.failed), None)
     return CapacityResult(
         steps=tuple(steps),
         knee=knee,
         broke_at=broke,
         saturation=first_saturated(steps, broke, saturation_at),
         slo=tuple(t.label for t in slo),
+    )
+
+
+def _step(
+    run: LoadRun,
+    mark: StageMark,
+    slo: Sequence[Threshold],
+    resources: Sequence[ResourceSeries],
+    settle_s: float,
+) -> StepResult:
+    """One step judged against the SLO after its settle time.
+
+    A threshold is judged only on enough requests; a step whose users got no answer at all
+    is broken (the service stopped answering), one with too few answers is not judged.
+    """
+    start = mark.start + min(settle_s, (mark.end - mark.start) / 2)
+    stats = run.window(start, mark.end)
+    verdicts = run.judge(slo, start, mark.end)
+    fix = "raise step_duration or start_users"
+    failed = [f"{v.threshold.label} (measured {_fmt(v.measured)})" for v in verdicts if v.breached]
+    if stats.requests == 0 and mark.users > 0:
+        failed.append(f"no request completed in {stats.seconds:g} s with {mark.users} users")
+    unjudged = () if failed else tuple(v.shortfall(fix) for v in verdicts if not v.judged)
+    return StepResult(
+        label=mark.label,
+        users=mark.users,
+        rps=stats.rps,
+        p50=stats.p50,
+        p95=stats.p95,
+        p99=stats.p99,
+        error_rate=stats.error_rate,
+        passed=not failed and not unjudged,
+        failed=tuple(failed),
+        resources=tuple(
+            (r.name, r.peak(mark.start, mark.end), r.utilisation(mark.start, mark.end)) for r in resources
+        ),
+        unjudged=unjudged,
     )
 
 

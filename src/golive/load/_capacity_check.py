@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import ClassVar
 
 from golive.errors import GoliveError
 from golive.kit.check import CheckContext, CheckError
+from golive.kit.outcomes import no_data
 from golive.load import _capacity, _chart
-from golive.load._capacity import CapacityResult, Saturation
+from golive.load._capacity import CapacityResult, Saturation, StepResult
 from golive.load._model import LoadRun, Stage
 from golive.load._params import LoadCapacityParams, PlanParams
 from golive.load._report import ms
 from golive.load._resources import ResourceSeries
 from golive.load._run import errors_text, run_load, write_chart
 from golive.load._thresholds import Threshold
+from golive.load._warnings import capacity_warnings
 from golive.results import Evidence, Measurement, Outcome, Status
 
 __all__ = ["LoadCapacityCheck"]
@@ -30,6 +33,11 @@ class LoadCapacityCheck:
         "Step load until an SLO breaks: the knee (max req/s within SLO), the saturated resource."
     )
     Params: ClassVar[type[LoadCapacityParams]] = LoadCapacityParams
+
+    @staticmethod
+    def warnings(params: LoadCapacityParams, base_dir: Path) -> list[str]:
+        """``golive validate`` warnings: thresholds this plan cannot be expected to judge."""
+        return capacity_warnings(params, base_dir)
 
     async def run(self, params: LoadCapacityParams, ctx: CheckContext) -> Outcome:
         """Run the steps in one engine process; stop at the first step that breaks the SLO."""
@@ -156,7 +164,7 @@ def _steps_text(result: CapacityResult, series: tuple[ResourceSeries, ...]) -> s
     for s in result.steps:
         lines.append(
             f"{s.label:<12} {s.users:>5} {s.rps:>7.1f} {ms(s.p50):>8} {ms(s.p95):>8} {ms(s.p99):>8} "
-            f"{s.error_rate:>6.2f}   {'ok' if s.passed else 'BROKEN: ' + '; '.join(s.failed)}"
+            f"{s.error_rate:>6.2f}   {_step_verdict(s)}"
         )
     for r in series:
         lines.append(
@@ -164,6 +172,14 @@ def _steps_text(result: CapacityResult, series: tuple[ResourceSeries, ...]) -> s
             + (f" (limit {r.limit:g})" if r.limit else "")
         )
     return "\n".join(lines)
+
+
+def _step_verdict(step: StepResult) -> str:
+    if step.passed:
+        return "ok"
+    if step.failed:
+        return "BROKEN: " + "; ".join(step.failed)
+    return "not judged: " + "; ".join(step.unjudged)
 
 
 def _measurements(params: LoadCapacityParams, result: CapacityResult) -> list[Measurement]:
@@ -200,20 +216,30 @@ def _measurements(params: LoadCapacityParams, result: CapacityResult) -> list[Me
 
 
 def _verdict(params: LoadCapacityParams, result: CapacityResult, first_users: int, sat_text: str) -> Outcome:
-    """Pass with a knee (at least ``min_rps`` when set); fail when no step met the SLO."""
+    """Pass with a knee (at least ``min_rps`` when set); fail when no step met the SLO.
+
+    No step judged at all (too few requests in every step) is no-data: nothing was measured.
+    """
     knee = result.knee
+    unjudged = [s for s in result.steps if not s.judged]
+    if knee is None and result.broke_at is None:
+        reasons = "; ".join(f"{s.label}: {s.unjudged[0]}" for s in unjudged[:3] if s.unjudged)
+        return no_data(f"no step had enough requests to judge the SLO ({reasons})")
     if knee is None:
         return Outcome(
             status=Status.FAIL,
             summary=f"no step met the SLO ({', '.join(result.slo)}), not even {first_users} users; "
             + sat_text,
         )
-    bound = (
-        f"SLO broke at {result.broke_at.users} users"
-        if result.broke_at
-        else f"SLO held at every step up to {result.steps[-1].users} users (max_users): capacity is "
-        "at least this"
-    )
+    if result.broke_at:
+        bound = f"SLO broke at {result.broke_at.users} users"
+    else:
+        bound = (
+            f"SLO held at every judged step up to {max(s.users for s in result.steps if s.judged)} users: "
+            "capacity is at least this"
+        )
+    if unjudged:
+        bound += f" ({', '.join(s.label for s in unjudged)} not judged: too few requests)"
     summary = f"knee {knee.rps:.1f} req/s at {knee.users} users within SLO; {bound}; {sat_text}"
     if params.min_rps is not None and knee.rps < params.min_rps:
         summary = f"knee {knee.rps:.1f} req/s is below the required {params.min_rps:g} req/s; " + summary

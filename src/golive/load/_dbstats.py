@@ -160,17 +160,36 @@ def _table(title: str, stats: list[QueryStat]) -> str:
 
 
 @dataclass(frozen=True, kw_only=True)
+class LoadReport:
+    """What the load behind the statistics did: its table, reproducer and outcome counts."""
+
+    table: str
+    reproducer: str
+    requests: int
+    failures: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class _Observed:
     """Statistics before and after the load, and what the load itself reported."""
 
     before: Snapshot
     after: Snapshot
-    load_table: str
-    reproducer: str
+    load: LoadReport
+
+    @property
+    def load_table(self) -> str:
+        """The load's statistics table."""
+        return self.load.table
+
+    @property
+    def reproducer(self) -> str:
+        """A command that repeats the load."""
+        return self.load.reproducer
 
 
 async def _observe(
-    url: str, params: DbQueriesParams, load: Callable[[], Awaitable[tuple[str, str]]]
+    url: str, params: DbQueriesParams, load: Callable[[], Awaitable[LoadReport]]
 ) -> _Observed | str:
     """Snapshot, run ``load``, snapshot again; or why the statistics cannot be read (skipped)."""
     try:
@@ -184,15 +203,15 @@ async def _observe(
         if reason is not None:
             return f"{reason}; {ENABLE_HINT}"
         before = await asyncio.to_thread(pg.snapshot)
-        load_table, reproducer = await load()
+        report = await load()
         after = await asyncio.to_thread(pg.snapshot)
     finally:
         await asyncio.to_thread(pg.close)
-    return _Observed(before=before, after=after, load_table=load_table, reproducer=reproducer)
+    return _Observed(before=before, after=after, load=report)
 
 
 async def run_db_queries(
-    params: DbQueriesParams, ctx: CheckContext, load: Callable[[], Awaitable[tuple[str, str]]]
+    params: DbQueriesParams, ctx: CheckContext, load: Callable[[], Awaitable[LoadReport]]
 ) -> Outcome:
     """Snapshot, run ``load``, snapshot again, and judge the difference."""
     raw = params.database_url or ctx.environment.database_url
@@ -253,7 +272,15 @@ def _judge(
         Measurement(name="large_seq_scan_tables", value=float(len(scans)), target="0"),
     )
     evidence = Evidence(excerpt=text, artifacts=(str(path),))
-    if not stmts:
+    load = observed.load
+    if load.requests == 0 or load.failures * 2 > load.requests:
+        # The statistics then show the error path (auth, validation), not the service's queries.
+        status, summary = (
+            Status.NO_DATA,
+            f"the load did not exercise the service: {load.failures} of {load.requests} requests "
+            "failed; fix the scenario (paths, auth, target) so that it succeeds, then judge the queries",
+        )
+    elif not stmts:
         status, summary = Status.NO_DATA, "no statements recorded during the load"
     else:
         top = by_total[0]

@@ -241,11 +241,42 @@ class StageMark:
 
 @dataclass(frozen=True, kw_only=True)
 class Verdict:
-    """One threshold judged against a window."""
+    """One threshold against a window: judged only on enough requests (``threshold.needed``)."""
 
     threshold: Threshold
     measured: float | None
-    passed: bool
+    samples: int
+    """Requests in the window (of the threshold's request name, or all)."""
+    seconds: float
+    """Length of the window."""
+
+    @property
+    def judged(self) -> bool:
+        """Whether the window had enough requests to judge the threshold."""
+        return self.measured is not None and self.samples >= self.threshold.needed
+
+    @property
+    def passed(self) -> bool:
+        """Judged, and the measured value satisfies the threshold."""
+        return self.judged and self.threshold.holds(self.measured)
+
+    @property
+    def breached(self) -> bool:
+        """Judged, and the measured value misses the threshold: the only failing verdict."""
+        return self.judged and not self.threshold.holds(self.measured)
+
+    @property
+    def status(self) -> str:
+        """``pass``, ``fail`` (a measured miss) or ``no-data`` (too few requests to judge)."""
+        return "no-data" if not self.judged else "pass" if self.passed else "fail"
+
+    def shortfall(self, fix: str = "raise duration or users") -> str:
+        """Why it was not judged and what to do: "request 'pay' had 0 samples in 30 s; ..."."""
+        who = f"request {self.threshold.request!r}" if self.threshold.request else "the load"
+        needs = self.threshold.needed
+        need = f", {self.threshold.metric} needs at least {needs}" if needs > 1 and self.samples else ""
+        span = f"{self.seconds:.0f}" if self.seconds >= 2 else f"{self.seconds:.1g}"
+        return f"{who} had {self.samples} samples in {span} s{need}; {fix}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -307,12 +338,13 @@ class LoadRun:
     def judge(
         self, thresholds: Iterable[Threshold], start: float | None = None, end: float | None = None
     ) -> tuple[Verdict, ...]:
-        """Every threshold against the window (or the whole run)."""
+        """Every threshold against the window (or the whole run), with the requests it had."""
         out = []
         for t in thresholds:
             st = self.window(start, end, t.request or TOTAL)
-            measured = st.value(t.metric)
-            out.append(Verdict(threshold=t, measured=measured, passed=t.holds(measured)))
+            out.append(
+                Verdict(threshold=t, measured=st.value(t.metric), samples=st.requests, seconds=st.seconds)
+            )
         return tuple(out)
 
     @classmethod

@@ -53,6 +53,11 @@ class ThresholdParam(_Strict):
     request: str | None = Field(default=None, description="Only this request name.")
     abort_on_fail: bool = Field(default=False, description="Stop the load when breached for `window`.")
     window: Duration = Field(default=3.0, gt=0, description="Sustained window for abort_on_fail.")
+    min_samples: int | None = Field(
+        default=None,
+        ge=1,
+        description="Requests needed to judge it; fewer is no-data [default: p95 20, p99 100, else 1].",
+    )
 
     @field_validator("threshold")
     @classmethod
@@ -63,7 +68,11 @@ class ThresholdParam(_Strict):
     def parsed(self) -> Threshold:
         """The threshold."""
         return parse_threshold(
-            self.threshold, request=self.request, abort_on_fail=self.abort_on_fail, window_s=self.window
+            self.threshold,
+            request=self.request,
+            abort_on_fail=self.abort_on_fail,
+            window_s=self.window,
+            min_samples=self.min_samples,
         )
 
 

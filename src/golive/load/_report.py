@@ -35,20 +35,32 @@ def stats_table(run: LoadRun, start: float | None = None, end: float | None = No
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
 
 
+def _unit(metric: str) -> str:
+    if metric.startswith("p") or metric in ("avg", "max", "min"):
+        return "ms"
+    return {"error_rate": "%", "rps": " req/s"}.get(metric, "")
+
+
+def verdict_line(v: Verdict) -> str:
+    """``p95 < 300ms (measured 120ms)``, or why it was not judged."""
+    if not v.judged or v.measured is None:
+        return f"{v.threshold.label} (not judged: {v.samples} samples, needs {v.threshold.needed})"
+    return f"{v.threshold.label} (measured {v.measured:.4g}{_unit(v.threshold.metric)})"
+
+
 def verdict_lines(verdicts: Sequence[Verdict]) -> str:
-    """``✓ p95 < 300ms (measured 120ms)`` lines."""
-    out = []
-    for v in verdicts:
-        unit = (
-            "ms"
-            if v.threshold.metric.startswith("p") or v.threshold.metric in ("avg", "max", "min")
-            else (
-                "%" if v.threshold.metric == "error_rate" else " req/s" if v.threshold.metric == "rps" else ""
-            )
-        )
-        measured = "no data" if v.measured is None else f"{v.measured:.4g}{unit}"
-        out.append(f"{'✓' if v.passed else '✗'} {v.threshold.label} (measured {measured})")
-    return "\n".join(out)
+    """``✓ p95 < 300ms (measured 120ms)``, ``✗ ...`` for a breach, ``? ...`` when not judged."""
+    marks = {"pass": "✓", "fail": "✗", "no-data": "?"}
+    return "\n".join(f"{marks[v.status]} {verdict_line(v)}" for v in verdicts)
+
+
+def judgement(
+    verdicts: Sequence[Verdict], fix: str = "raise duration or users"
+) -> tuple[list[str], list[str]]:
+    """``(breaches, shortfalls)``: the measured misses, and the thresholds too few requests had."""
+    breaches = [verdict_line(v) for v in verdicts if v.breached]
+    shortfalls = [v.shortfall(fix) for v in verdicts if not v.judged]
+    return breaches, shortfalls
 
 
 def stats_measurements(s: Stats, prefix: str = "") -> list[Measurement]:
@@ -65,7 +77,7 @@ def stats_measurements(s: Stats, prefix: str = "") -> list[Measurement]:
 
 
 def threshold_measurements(verdicts: Sequence[Verdict]) -> list[Measurement]:
-    """One measurement per threshold, with the threshold as its target."""
+    """One measurement per judged threshold, with the threshold as its target."""
     return [
         Measurement(
             name=f"{v.threshold.metric}" + (f"[{v.threshold.request}]" if v.threshold.request else ""),
@@ -78,5 +90,5 @@ def threshold_measurements(verdicts: Sequence[Verdict]) -> list[Measurement]:
             target=v.threshold.text,
         )
         for v in verdicts
-        if v.measured is not None
+        if v.judged and v.measured is not None
     ]

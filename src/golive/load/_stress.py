@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 from golive.kit.check import CheckContext, CheckError
 from golive.kit.outcomes import Findings
 from golive.load import _chart
-from golive.load._model import Stage, Stats
+from golive.load._model import LoadRun, Stage, StageMark, Stats
 from golive.load._params import LoadStressParams
-from golive.load._report import ms, stats_measurements, stats_table, verdict_lines
+from golive.load._report import judgement, ms, stats_measurements, stats_table, verdict_lines
 from golive.load._run import errors_text, run_load, write_chart
+from golive.load._thresholds import Threshold
+from golive.load._warnings import stress_warnings
 from golive.results import Evidence, Measurement, Outcome, Status
 
 __all__ = ["LoadStressCheck"]
@@ -34,6 +37,11 @@ class LoadStressCheck:
     name: ClassVar[str] = "load.stress"
     description: ClassVar[str] = "Overload the service: it must shed load (429/503) and recover afterwards."
     Params: ClassVar[type[LoadStressParams]] = LoadStressParams
+
+    @staticmethod
+    def warnings(params: LoadStressParams, base_dir: Path) -> list[str]:
+        """``golive validate`` warnings: thresholds this plan cannot be expected to judge."""
+        return stress_warnings(params, base_dir)
 
     async def run(self, params: LoadStressParams, ctx: CheckContext) -> Outcome:
         """Overload, then recover at low load; judge shedding, latency, errors and recovery."""
@@ -62,16 +70,15 @@ class LoadStressCheck:
         )
         found = _overload_problems(params, overload)
         rec_text = "recovery stage did not run"
+        unjudged = [
+            f"the recovery stage did not run (the load stopped at {run.stopped_by}); raise max_requests"
+        ]
         if rec is not None:
-            # The first second after the overload belongs to draining, not to recovery.
-            settle = min(1.0, (rec.end - rec.start) / 3)
-            verdicts = run.judge(params.recovery_slo(ctx.objectives), rec.start + settle, rec.end)
-            rec_text = verdict_lines(verdicts)
-            if not all(v.passed for v in verdicts):
-                found.problem(
-                    "did not recover: "
-                    + "; ".join(verdict_lines([v]).lstrip("✗ ") for v in verdicts if not v.passed)
-                )
+            slo = params.recovery_slo(ctx.objectives)
+            problem, unjudged = judge_recovery(run, rec, slo)
+            rec_text = verdict_lines(run.judge(slo, *_recovery_window(rec)))
+            if problem:
+                found.problem(problem)
         chart = write_chart(ctx, "stress-timeline", _chart.timeline_svg(run, f"{ctx.criterion_id}: stress"))
         text = (
             f"overload ({params.users} users):\n"
@@ -82,13 +89,38 @@ class LoadStressCheck:
             + _chart.text_chart(run)
             + errors_text(run)
         )
+        status, summary = _status(found, shed), _summary(params, overload, found)
+        if status is Status.PASS and unjudged:
+            status, summary = (
+                Status.NO_DATA,
+                "recovery not verified: " + "; ".join(unjudged) + f" — {summary}",
+            )
         return Outcome(
-            status=_status(found, shed),
-            summary=_summary(params, overload, found),
+            status=status,
+            summary=summary,
             measurements=_measurements(params, overload),
             evidence=Evidence(excerpt=text, artifacts=(str(engine.run_path), chart)),
             reproducer=engine.reproducer,
         )
+
+
+def _recovery_window(rec: StageMark) -> tuple[float, float]:
+    # The first second after the overload belongs to draining, not to recovery.
+    return rec.start + min(1.0, (rec.end - rec.start) / 3), rec.end
+
+
+def judge_recovery(run: LoadRun, rec: StageMark, slo: tuple[Threshold, ...]) -> tuple[str | None, list[str]]:
+    """``(problem, shortfalls)`` of the recovery period.
+
+    Users kept sending requests during recovery, so a recovery without a single answer is a
+    service that stopped answering (a failure); a few answers are too few to judge the SLO.
+    """
+    start, end = _recovery_window(rec)
+    if run.window(start, end).requests == 0:
+        return f"did not recover: no request completed in the {end - start:.0f} s after the overload", []
+    verdicts = run.judge(slo, start, end)
+    breaches, shortfalls = judgement(verdicts, "raise recovery or recovery_users")
+    return ("did not recover: " + "; ".join(breaches) if breaches else None), shortfalls
 
 
 def _overload_problems(params: LoadStressParams, overload: _Overload) -> Findings:

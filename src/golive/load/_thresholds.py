@@ -6,6 +6,7 @@ the histogram.
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable, Mapping
@@ -26,6 +27,19 @@ OPS: dict[str, Callable[[float, float], bool]] = {
 LATENCY_UNITS = {"ms": 1.0, "s": 1000.0}
 
 
+def default_min_samples(metric: str) -> int:
+    """The fewest requests a threshold on ``metric`` is judged on.
+
+    A percentile pN of fewer than ``ceil(100 / (100 - N))`` requests is simply the slowest of
+    them (nearest rank), so p95 needs 20 and p99 needs 100; anything else needs one request.
+    """
+    if metric.startswith("p"):
+        pct = float(metric[1:])
+        if pct < 100:
+            return max(1, math.ceil(round(100.0 / (100.0 - pct), 6)))
+    return 1
+
+
 @dataclass(frozen=True, kw_only=True)
 class Threshold:
     """One parsed threshold; latencies in ms, error rate in percent, throughput in req/s."""
@@ -37,6 +51,13 @@ class Threshold:
     request: str | None = None
     abort_on_fail: bool = False
     window_s: float = 3.0
+    min_samples: int | None = None
+    """Requests needed to judge it [default: :func:`default_min_samples` of the metric]."""
+
+    @property
+    def needed(self) -> int:
+        """The fewest requests this threshold is judged on."""
+        return self.min_samples if self.min_samples is not None else default_min_samples(self.metric)
 
     @property
     def label(self) -> str:
@@ -44,7 +65,10 @@ class Threshold:
         return f"{self.text} [{self.request}]" if self.request else self.text
 
     def holds(self, measured: float | None) -> bool:
-        """Whether a measured value satisfies the threshold (no data never satisfies it)."""
+        """Whether a measured value satisfies the threshold (no data never satisfies it).
+
+        Whether there were enough requests to judge it at all is :attr:`needed`'s business.
+        """
         return measured is not None and OPS[self.op](measured, self.value)
 
     def as_dict(self) -> dict[str, object]:
@@ -57,12 +81,14 @@ class Threshold:
             "request": self.request,
             "abort_on_fail": self.abort_on_fail,
             "window_s": self.window_s,
+            "min_samples": self.min_samples,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Threshold:
         """Inverse of :meth:`as_dict`."""
         request = data.get("request")
+        min_samples = data.get("min_samples")
         return cls(
             text=str(data["text"]),
             metric=str(data["metric"]),
@@ -71,11 +97,17 @@ class Threshold:
             request=str(request) if request is not None else None,
             abort_on_fail=bool(data.get("abort_on_fail", False)),
             window_s=float(str(data.get("window_s", 3.0))),
+            min_samples=int(str(min_samples)) if min_samples is not None else None,
         )
 
 
 def parse_threshold(
-    text: str, *, request: str | None = None, abort_on_fail: bool = False, window_s: float = 3.0
+    text: str,
+    *,
+    request: str | None = None,
+    abort_on_fail: bool = False,
+    window_s: float = 3.0,
+    min_samples: int | None = None,
 ) -> Threshold:
     """Parse ``p95 < 300ms``; raise ValueError with a hint on anything else."""
     match = _EXPR.match(text)
@@ -110,6 +142,7 @@ def parse_threshold(
         request=request,
         abort_on_fail=abort_on_fail,
         window_s=window_s,
+        min_samples=min_samples,
     )
 
 

@@ -266,7 +266,8 @@ def _judge(
         return None
     run = LoadRun.from_json({"started": started, "ended": end, "seconds": acc.snapshot()})
     for verdict in run.judge(thresholds, start, end):
-        if verdict.measured is not None and not verdict.passed:
+        # Too few requests in the window is no evidence of a breach: never stop on it.
+        if verdict.breached:
             return verdict.threshold
     return None
 

@@ -8,18 +8,28 @@ only to loopback or allowed hosts, bounded in time and requests. Their params ar
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
 from typing import ClassVar
 
 from golive.kit.check import CheckContext, CheckError
+from golive.kit.outcomes import no_data
 from golive.load import _chart
 from golive.load._capacity_check import LoadCapacityCheck
-from golive.load._dbstats import run_db_queries
-from golive.load._model import Stage
+from golive.load._dbstats import LoadReport, run_db_queries
+from golive.load._model import LoadRun, Stage, Verdict
 from golive.load._params import DbQueriesParams, LoadTestParams
-from golive.load._report import stats_measurements, stats_table, threshold_measurements, verdict_lines
+from golive.load._report import (
+    judgement,
+    stats_measurements,
+    stats_table,
+    threshold_measurements,
+    verdict_lines,
+)
 from golive.load._run import errors_text, run_load, write_chart
 from golive.load._soak import LoadSoakCheck
 from golive.load._stress import LoadStressCheck
+from golive.load._warnings import load_test_warnings
 from golive.results import Evidence, Outcome, Status
 
 __all__ = ["DbQueriesCheck", "LoadCapacityCheck", "LoadSoakCheck", "LoadStressCheck", "LoadTestCheck"]
@@ -33,6 +43,11 @@ class LoadTestCheck:
     name: ClassVar[str] = "load.test"
     description: ClassVar[str] = "Drive a load scenario (Locust) and judge p95/p99/error_rate/rps thresholds."
     Params: ClassVar[type[LoadTestParams]] = LoadTestParams
+
+    @staticmethod
+    def warnings(params: LoadTestParams, base_dir: Path) -> list[str]:
+        """``golive validate`` warnings: thresholds this plan cannot be expected to judge."""
+        return load_test_warnings(params, base_dir)
 
     async def run(self, params: LoadTestParams, ctx: CheckContext) -> Outcome:
         """Run the scenario once; abort early on a sustained breach of an abort threshold."""
@@ -54,36 +69,38 @@ class LoadTestCheck:
         text = "\n\n".join([stats_table(run), verdict_lines(verdicts), _chart.text_chart(run)]) + errors_text(
             run
         )
-        measurements = (*stats_measurements(total), *threshold_measurements(verdicts))
-        evidence = Evidence(excerpt=text, artifacts=(str(engine.run_path), str(engine.plan_path), chart))
-        failed = [v for v in verdicts if not v.passed]
-        head = f"{total.requests} requests at {total.rps:.1f} req/s from {params.users} users"
-        if run.aborted_by:
-            status = Status.FAIL
-            summary = f"aborted after {run.duration_s:.1f}s: {run.aborted_by} breached for its window; {head}"
-        elif total.requests == 0:
-            return Outcome(
-                status=Status.NO_DATA,
-                summary="no request completed",
-                evidence=evidence,
-                reproducer=engine.reproducer,
-            )
-        elif failed:
-            status = Status.FAIL
-            summary = f"{head}; breached: " + "; ".join(verdict_lines([v]).lstrip("✗ ") for v in failed)
-        else:
-            status = Status.PASS
-            summary = (
-                f"{head}; all {len(verdicts)} thresholds met (p95 {total.p95}ms, errors "
-                f"{total.error_rate:.2f}%)"
-            )
-        return Outcome(
-            status=status,
-            summary=summary,
-            measurements=measurements,
-            evidence=evidence,
+        outcome = _load_test_outcome(params, run, verdicts)
+        return replace(
+            outcome,
+            measurements=(*stats_measurements(total), *threshold_measurements(verdicts)),
+            evidence=Evidence(excerpt=text, artifacts=(str(engine.run_path), str(engine.plan_path), chart)),
             reproducer=engine.reproducer,
         )
+
+
+def _load_test_outcome(params: LoadTestParams, run: LoadRun, verdicts: tuple[Verdict, ...]) -> Outcome:
+    """Fail on an abort or a measured breach; no-data when a threshold had too few requests."""
+    total = run.stats()
+    head = f"{total.requests} requests at {total.rps:.1f} req/s from {params.users} users"
+    breaches, shortfalls = judgement(verdicts)
+    unjudged = "; not judged: " + "; ".join(shortfalls) if shortfalls else ""
+    if run.aborted_by:
+        summary = f"aborted after {run.duration_s:.1f}s: {run.aborted_by} breached for its window; {head}"
+        return Outcome(status=Status.FAIL, summary=summary)
+    if total.requests == 0:
+        return no_data(
+            f"no request completed in {run.duration_s:.0f} s: check that the scenario reaches the "
+            "service (target, paths) and that it answers within request_timeout"
+        )
+    if breaches:
+        return Outcome(status=Status.FAIL, summary=f"{head}; breached: " + "; ".join(breaches) + unjudged)
+    if shortfalls:
+        return no_data(f"{head}; " + "; ".join(shortfalls))
+    return Outcome(
+        status=Status.PASS,
+        summary=f"{head}; all {len(verdicts)} thresholds met on enough requests (p95 {total.p95}ms, "
+        f"errors {total.error_rate:.2f}%)",
+    )
 
 
 class DbQueriesCheck:
@@ -100,11 +117,17 @@ class DbQueriesCheck:
     async def run(self, params: DbQueriesParams, ctx: CheckContext) -> Outcome:
         """Snapshot statistics, run the load, diff, and judge."""
 
-        async def load() -> tuple[str, str]:
+        async def load() -> LoadReport:
             stage = Stage(
                 users=params.users, duration_s=params.duration, spawn_rate=params.spawn_rate(params.users)
             )
             run, _, engine = await run_load(params, ctx, params.build_plan(ctx, (stage,)), "dbload")
-            return stats_table(run), engine.reproducer
+            total = run.stats()
+            return LoadReport(
+                table=stats_table(run),
+                reproducer=engine.reproducer,
+                requests=total.requests,
+                failures=total.failures,
+            )
 
         return await run_db_queries(params, ctx, load)

@@ -13,7 +13,7 @@ FAMILY = Family(
     help="Prometheus, Alertmanager, alert drills and dashboards.",
     checks={
         "prometheus.config": "golive.monitoring._promtool:PrometheusConfigCheck",
-        "prometheus.rules": "golive.monitoring._promtool:PrometheusRulesCheck",
+        "prometheus.rules": "golive.monitoring._rules_check:PrometheusRulesCheck",
         "prometheus.targets": "golive.monitoring._live:PrometheusTargetsCheck",
         "prometheus.query": "golive.monitoring._live:PrometheusQueryCheck",
         "alertmanager.routes": "golive.monitoring._routes:AlertmanagerRoutesCheck",

@@ -1,4 +1,8 @@
-"""Reading Grafana dashboard JSON: panels, their PromQL, and template variables."""
+"""Reading Grafana dashboard JSON: panels, their Prometheus queries, variables and inputs.
+
+What is read is also what is skipped: hidden targets and targets of other data sources (Loki,
+Elasticsearch, ``-- Dashboard --``) are kept as :class:`Skipped` so the check reports them.
+"""
 
 from __future__ import annotations
 
@@ -14,27 +18,43 @@ from golive.monitoring.base import MonitoringError
 #: Panel types that hold no queries.
 _NO_QUERY_TYPES = {"row", "text", "news", "dashlist", "alertlist", "annolist", "welcome"}
 
-#: Grafana's built-in interval variables and the values used to evaluate them.
-_BUILTIN_DEFAULTS = {
-    "__rate_interval": "1m",
-    "__interval": "1m",
-    "__range": "1h",
-    "__range_s": "3600",
-    "__range_ms": "3600000",
-    "__interval_ms": "60000",
-    "__rate_interval_ms": "60000",
-}
+#: Data source types whose targets are PromQL (``datasource`` is the "-- Dashboard --" one).
+_PROMQL_TYPES = {"prometheus"}
+
+#: A data source reference: ``$name``, ``${name}`` (inputs may hold ``-``: ``${DS_GDEV-PROMETHEUS}``)
+#: or ``[[name]]``.
+_REFERENCE = re.compile(r"\$\{([^}:]+)(?::[^}]*)?\}|\$(\w+)|\[\[([^\]:]+)(?::[^\]]*)?\]\]")
 
 
 @dataclass(frozen=True, kw_only=True)
 class PanelQuery:
-    """One PromQL target of one panel."""
+    """One PromQL target of one panel, with what Grafana needs to compute ``$__interval``."""
 
     panel_id: int | None
     panel_title: str
     ref_id: str
     expr: str
     datasource: Any
+    #: The panel's own "min interval" (``interval``, e.g. ``"30s"`` or ``">1m"``), if any.
+    min_interval: str = ""
+    #: The panel's ``maxDataPoints``, else its width in pixels (24 grid columns ≈ 1800 px).
+    max_points: int = 900
+    #: The panel's relative time override (``timeFrom``, e.g. ``"1h"``), if any.
+    time_from: str = ""
+
+    @property
+    def label(self) -> str:
+        """``panel 'CPU' (A)`` for reports."""
+        return f"panel {self.panel_title!r} ({self.ref_id})"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Skipped:
+    """A target that is not judged, and why (reported, never dropped silently)."""
+
+    panel_title: str
+    ref_id: str
+    reason: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,12 +67,21 @@ class Dashboard:
     panels: tuple[Mapping[str, Any], ...]
     variables: tuple[Mapping[str, Any], ...]
     inputs: tuple[Mapping[str, Any], ...]
+    #: The dashboard's default time range start (``time.from``, e.g. ``now-6h``).
+    time_from: str = "now-6h"
+
+    @property
+    def where(self) -> str:
+        """``file.json (Title)`` for reports."""
+        return f"{self.path.name} ({self.title})"
 
 
 def load_dashboard(path: Path) -> Dashboard:
     """Parse a dashboard file; accepts a bare dashboard or an API envelope ``{"dashboard": …}``."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except IsADirectoryError:
+        raise MonitoringError(f"{path} is a directory, not a dashboard file") from None
     except OSError as exc:
         raise MonitoringError(f"cannot read {path}: {exc.strerror}") from None
     except ValueError as exc:
@@ -63,7 +92,9 @@ def load_dashboard(path: Path) -> Dashboard:
         isinstance(data.get("panels"), list) or isinstance(data.get("rows"), list)
     ):
         raise MonitoringError(f"{path.name}: not a Grafana dashboard (no 'panels' list)")
+    data = _import_constants(data)
     templating = data.get("templating") or {}
+    time_range: dict[str, Any] = data["time"] if isinstance(data.get("time"), dict) else {}
     return Dashboard(
         path=path,
         title=str(data.get("title", path.stem)),
@@ -71,6 +102,7 @@ def load_dashboard(path: Path) -> Dashboard:
         panels=tuple(_walk_panels(data)),
         variables=tuple(v for v in templating.get("list") or [] if isinstance(v, dict)),
         inputs=tuple(i for i in data.get("__inputs") or [] if isinstance(i, dict)),
+        time_from=str(time_range.get("from") or "now-6h"),
     )
 
 
@@ -104,28 +136,82 @@ def duplicate_ids(dashboard: Dashboard) -> list[int]:
     return dupes
 
 
-def queries(dashboard: Dashboard) -> list[PanelQuery]:
-    """Every PromQL target of every panel (hidden targets and non-PromQL panels skipped)."""
-    found = []
+def _max_points(panel: Mapping[str, Any]) -> int:
+    points = panel.get("maxDataPoints")
+    if isinstance(points, int | float) and points > 0:
+        return int(points)
+    grid: Mapping[str, Any] = panel["gridPos"] if isinstance(panel.get("gridPos"), dict) else {}
+    width = grid.get("w", panel.get("span", 12) * 2 if isinstance(panel.get("span"), int) else 12)
+    return max(100, int(width if isinstance(width, int | float) else 12) * 75)
+
+
+def queries(dashboard: Dashboard) -> tuple[list[PanelQuery], list[Skipped]]:
+    """Every PromQL target of every panel, and the targets skipped (hidden, other data sources)."""
+    found: list[PanelQuery] = []
+    skipped: list[Skipped] = []
     for panel in dashboard.panels:
         if panel.get("type") in _NO_QUERY_TYPES:
             continue
+        title = str(panel.get("title") or f"panel {panel.get('id')}")
         for target in panel.get("targets") or []:
-            if not isinstance(target, dict) or target.get("hide") is True:
+            if not isinstance(target, dict):
+                continue
+            ref_id = str(target.get("refId", ""))
+            datasource = target.get("datasource") or panel.get("datasource")
+            kind = datasource_type(datasource, dashboard)
+            if target.get("hide") is True:
+                skipped.append(Skipped(panel_title=title, ref_id=ref_id, reason="hidden"))
+                continue
+            if kind is not None and kind not in _PROMQL_TYPES:
+                skipped.append(Skipped(panel_title=title, ref_id=ref_id, reason=f"{kind} data source"))
                 continue
             expr = target.get("expr")
             if not isinstance(expr, str) or not expr.strip():
+                skipped.append(Skipped(panel_title=title, ref_id=ref_id, reason="no expression"))
                 continue
             found.append(
                 PanelQuery(
                     panel_id=panel.get("id") if isinstance(panel.get("id"), int) else None,
-                    panel_title=str(panel.get("title") or f"panel {panel.get('id')}"),
-                    ref_id=str(target.get("refId", "")),
+                    panel_title=title,
+                    ref_id=ref_id,
                     expr=expr,
-                    datasource=target.get("datasource") or panel.get("datasource"),
+                    datasource=datasource,
+                    min_interval=str(target.get("interval") or panel.get("interval") or ""),
+                    max_points=_max_points(panel),
+                    time_from=str(panel.get("timeFrom") or ""),
                 )
             )
-    return found
+    return found, skipped
+
+
+def _reference(value: str) -> str | None:
+    match = _REFERENCE.fullmatch(value.strip())
+    if not match:
+        return None
+    return next(g for g in match.groups() if g)
+
+
+#: Grafana's built-in pseudo data sources, by uid.
+_BUILT_IN = {"grafana": "grafana", "-- Grafana --": "grafana", "-- Dashboard --": "dashboard"}
+
+
+def datasource_type(datasource: Any, dashboard: Dashboard) -> str | None:
+    """The plugin type of a target's data source; None when it is the default or unknown."""
+    ref = datasource.get("uid") if isinstance(datasource, dict) else datasource
+    if isinstance(ref, str) and ref in _BUILT_IN:
+        return _BUILT_IN[ref]
+    if isinstance(datasource, dict) and datasource.get("type") not in (None, "", "datasource"):
+        return str(datasource["type"])
+    name = _reference(ref) if isinstance(ref, str) else None
+    if name is None:
+        return None
+    for variable in dashboard.variables:
+        if variable.get("name") == name and variable.get("type") == "datasource":
+            return str(variable.get("query") or "") or None
+    for item in dashboard.inputs:
+        if item.get("name") == name and item.get("type") == "datasource":
+            return str(item.get("pluginId") or "") or None
+    return None
 
 
 def datasource_variables(dashboard: Dashboard) -> set[str]:
@@ -135,22 +221,10 @@ def datasource_variables(dashboard: Dashboard) -> set[str]:
     return names
 
 
-def _reference(value: str) -> str | None:
-    match = re.fullmatch(r"\$\{?([A-Za-z0-9_]+)(?::[a-z]+)?\}?|\[\[([A-Za-z0-9_]+)\]\]", value)
-    if not match:
-        return None
-    return match.group(1) or match.group(2)
-
-
 def datasource_problem(query: PanelQuery, allowed: set[str]) -> str | None:
     """Why a query's data source is not the dashboard's variable, or None when it is."""
     ds = query.datasource
-    if isinstance(ds, dict):
-        ref = ds.get("uid")
-        if ds.get("type") not in (None, "prometheus", "datasource"):
-            return None  # not a Prometheus query at all
-    else:
-        ref = ds
+    ref = ds.get("uid") if isinstance(ds, dict) else ds
     if ref is None:
         return "uses the default data source instead of the datasource variable"
     if not isinstance(ref, str):
@@ -159,61 +233,24 @@ def datasource_problem(query: PanelQuery, allowed: set[str]) -> str | None:
     if name is None:
         return f"is pinned to data source {ref!r} instead of a datasource variable"
     if name not in allowed:
-        return f"references ${name}, which is not a datasource variable of the dashboard"
+        return f"references ${{{name}}}, which is not a datasource variable or input of the dashboard"
     return None
 
 
-def _current_value(variable: Mapping[str, Any]) -> str | None:
-    current = variable.get("current") or {}
-    value = current.get("value") if isinstance(current, dict) else None
-    if isinstance(value, list):
-        value = "|".join(str(v) for v in value if v != "$__all")
-    if value in (None, "", "$__all") or str(value).startswith("$"):
-        return None
-    return str(value)
+def _import_constants(data: dict[str, Any]) -> dict[str, Any]:
+    """The dashboard as Grafana imports it: ``${NAME}`` of each constant ``__inputs`` replaced.
 
-
-def substitute(expr: str, dashboard: Dashboard, overrides: Mapping[str, str]) -> str:
-    """Replace Grafana variables so the expression can be parsed and evaluated.
-
-    Precedence: ``overrides``, the variable's current value, then a value that matches
-    anything (``=~".+"``) for label matchers and the interval defaults for durations.
+    Data source inputs stay references: the check verifies that panels use them.
     """
-    values: dict[str, str] = dict(_BUILTIN_DEFAULTS)
-    for variable in dashboard.variables:
-        name = str(variable.get("name", ""))
-        if variable.get("type") == "interval":
-            values[name] = _current_value(variable) or "5m"
-        elif variable.get("type") == "constant":
-            values[name] = str(variable.get("query", ""))
-        else:
-            current = _current_value(variable)
-            if current is not None:
-                values[name] = current
-    values.update(overrides)
-
-    def name_of(match: re.Match[str]) -> str:
-        return next(g for g in match.groups() if g)
-
-    var = r"\$\{([A-Za-z0-9_]+)(?::[a-z]+)?\}|\$([A-Za-z0-9_]+)|\[\[([A-Za-z0-9_]+)\]\]"
-
-    # Equality matchers on an unknown variable become "any value" regex matchers.
-    def matcher(match: re.Match[str]) -> str:
-        label, op, inner = match.group(1), match.group(2), match.group(3)
-        ref = re.fullmatch(var, inner)
-        if ref is None:
-            return match.group(0)
-        name = name_of(ref)
-        if name in values:
-            return f'{label}{op}"{values[name]}"'
-        if op in ("=", "=~"):
-            return f'{label}=~".+"'
-        return f'{label}!~""'
-
-    expr = re.sub(r'([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"([^"]*)"', matcher, expr)
-
-    def plain(match: re.Match[str]) -> str:
-        name = name_of(match)
-        return values.get(name, ".+")
-
-    return re.sub(var, plain, expr)
+    constants = {
+        str(i["name"]): str(i.get("value", ""))
+        for i in data.get("__inputs") or []
+        if isinstance(i, dict) and i.get("type") == "constant" and i.get("name")
+    }
+    if not constants:
+        return data
+    text = json.dumps(data)
+    for name, value in constants.items():
+        text = text.replace("${" + name + "}", json.dumps(value)[1:-1])
+    imported: dict[str, Any] = json.loads(text)
+    return imported

@@ -13,14 +13,14 @@ import time
 from collections.abc import Mapping
 from typing import ClassVar
 
-import httpx
-
 from golive.kit.check import CheckContext, CheckError
 from golive.kit.prometheus import PrometheusClient, PrometheusError
 from golive.monitoring._drill_record import DrillRecord, drill_outcome
 from golive.monitoring._fault import StepFault, remove_always
-from golive.monitoring._params import DrillParams, TrafficParams
+from golive.monitoring._params import DrillParams
+from golive.monitoring._prom_config import global_intervals
 from golive.monitoring._support import prometheus
+from golive.monitoring._traffic import Traffic, send, stop
 from golive.monitoring._webhook import Notification, WebhookReceiver
 from golive.monitoring.base import Fault, MonitoringError
 from golive.results import Outcome, Status
@@ -56,6 +56,9 @@ class AlertDrillCheck:
             raise CheckError(str(exc)) from None
         if refusal is not None:
             return refusal
+        quiet = await _baseline(params, ctx, api)
+        if quiet is not None:
+            return quiet
         drill = _Drill(params=params, ctx=ctx, api=api, for_s=loaded[params.alert])
         record = await drill.run(host or "127.0.0.1", int(port_text))
         reproducer = (
@@ -97,26 +100,36 @@ async def _refusal(params: DrillParams, api: PrometheusClient, loaded: Mapping[s
     return None
 
 
-async def _traffic(ctx: CheckContext, params: TrafficParams, counts: dict[str, int]) -> None:
-    """Send requests at ``rps`` until cancelled, counting answers by class."""
-    url = ctx.url(params.path)
-    interval = 1.0 / params.rps
-    while True:
-        started = time.monotonic()
-        try:
-            response = await ctx.http.request(params.method, url, timeout=5.0)
-            key = f"{response.status_code // 100}xx"
-        except httpx.HTTPError:
-            key = "failed"
-        counts[key] = counts.get(key, 0) + 1
-        await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+async def _baseline(params: DrillParams, ctx: CheckContext, api: PrometheusClient) -> Outcome | None:
+    """golive's traffic without the fault: the alert must stay quiet (a FAIL when it does not).
 
-
-async def _stop(task: asyncio.Task[None] | None) -> None:
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    The drill's traffic starts with the fault, so an alert that fires on any traffic (a rate
+    of all requests instead of errors) would otherwise pass as if it had seen the fault.
+    """
+    if params.traffic is None or params.baseline == 0:
+        return None
+    try:
+        if params.baseline is not None:
+            seconds = params.baseline
+        else:
+            intervals = await global_intervals(api)
+            seconds = min(120.0, 2 * (intervals.scrape_s + intervals.evaluation_s))
+        async with Traffic(ctx=ctx, params=params.traffic) as traffic:
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                for alert in await api.alerts():
+                    if _matches(alert.labels, params.alert, params.match_labels):
+                        return Outcome(
+                            status=Status.FAIL,
+                            summary=f"alert {params.alert} went {alert.state} under golive's healthy "
+                            f"traffic before any fault ({traffic.describe()} in {seconds:g}s): it "
+                            "fires on traffic, not on the fault",
+                            reproducer=api.reproducer("alerts"),
+                        )
+                await asyncio.sleep(params.poll_interval)
+    except PrometheusError as exc:
+        raise CheckError(str(exc)) from None
+    return None
 
 
 class _Drill:
@@ -139,7 +152,7 @@ class _Drill:
         traffic: asyncio.Task[None] | None = None
         async with WebhookReceiver(host, port) as hook:
             if params.traffic is not None:
-                traffic = asyncio.create_task(_traffic(self.ctx, params.traffic, record.traffic))
+                traffic = asyncio.create_task(send(self.ctx, params.traffic, record.traffic))
             try:
                 try:
                     await self._inject_and_watch(hook)
@@ -147,13 +160,13 @@ class _Drill:
                     await self._remove()
                     # Traffic keeps the error ratio defined while the alert resolves.
                     if params.resolve_within <= 0 or record.problems:
-                        await _stop(traffic)
+                        await stop(traffic)
                 if params.resolve_within > 0 and record.detected is not None:
                     record.resolved = await self._wait_resolved()
                     if record.resolved is not None:
                         record.note(f"{params.alert} resolved in Prometheus")
             finally:
-                await _stop(traffic)
+                await stop(traffic)
             if any(n.has(params.alert, "resolved") for n in hook.notifications):
                 record.note("webhook notified: resolved")
         return record

@@ -15,6 +15,7 @@ from golive.kit.outcomes import Findings, error
 from golive.kit.prometheus import PrometheusClient, PrometheusError, Sample, Target
 from golive.kit.text import excerpt
 from golive.monitoring._params import PrometheusQueryParams, PrometheusTargetsParams
+from golive.monitoring._query_wait import no_data_summary, query_until_data
 from golive.monitoring._support import findings_outcome, prometheus
 from golive.results import Evidence, Measurement, Outcome, Status
 
@@ -33,7 +34,8 @@ class PrometheusTargetsCheck:
 
     name: ClassVar[str] = "prometheus.targets"
     description: ClassVar[str] = (
-        "On the live Prometheus, every expected job has all targets up, scraped within the last 2 intervals."
+        "On the live Prometheus, every expected job has all targets up, scraped within the last 2 "
+        "intervals, and each scrape returned samples."
     )
     Params: ClassVar[type[PrometheusTargetsParams]] = PrometheusTargetsParams
 
@@ -42,13 +44,14 @@ class PrometheusTargetsCheck:
         api = prometheus(ctx, self.name)
         try:
             targets = await _settled_targets(api, params)
+            empty = await _empty_targets(api, params)
         except PrometheusError as exc:
             raise CheckError(str(exc)) from None
-        found, lines, up, total = _judge_targets(targets, params)
+        found, lines, up, total = _judge_targets(targets, params, empty)
         found.measure("targets_up", up, target=f"= {total}")
         return findings_outcome(
             found,
-            passed=f"{up}/{total} targets of {len(params.jobs)} job(s) up and fresh",
+            passed=f"{up}/{total} targets of {len(params.jobs)} job(s) up, fresh and exposing samples",
             reproducer=api.reproducer("targets?state=active"),
             extra_evidence="\n".join(lines),
         )
@@ -67,8 +70,18 @@ async def _settled_targets(api: PrometheusClient, params: PrometheusTargetsParam
         await asyncio.sleep(0.5)
 
 
+async def _empty_targets(api: PrometheusClient, params: PrometheusTargetsParams) -> set[tuple[str, str]]:
+    """(job, instance) of targets whose last scrape returned no sample: up, but exposing nothing."""
+    samples = await api.query("scrape_samples_scraped")
+    return {
+        (s.labels.get("job", ""), s.labels.get("instance", ""))
+        for s in samples
+        if s.labels.get("job") in params.jobs and s.value == 0
+    }
+
+
 def _judge_targets(
-    targets: list[Target], params: PrometheusTargetsParams
+    targets: list[Target], params: PrometheusTargetsParams, empty: set[tuple[str, str]]
 ) -> tuple[Findings, list[str], int, int]:
     """Problems, one evidence line per target, targets up and fresh, targets expected."""
     now = datetime.now(UTC)
@@ -88,6 +101,8 @@ def _judge_targets(
             lines.append(f"{job} {t.instance}: {t.health}, last scrape {age:.1f}s ago")
             if t.health != "up":
                 found.problem(f"{job} target {t.instance} is {t.health}: {t.last_error or 'no error text'}")
+            elif (job, t.instance) in empty:
+                found.problem(f"{job} target {t.instance} is up but its last scrape returned no sample")
             elif age > limit:
                 found.problem(
                     f"{job} target {t.instance} last scraped {age:.0f}s ago "
@@ -115,9 +130,11 @@ class PrometheusQueryCheck:
         threshold, target_name = _threshold(params, ctx)
         reproducer = api.reproducer("query", query)
         try:
-            samples = await api.query(query)
+            # Bounded wait (with golive's own traffic when asked) for a service that just started.
+            waited = await query_until_data(api, query, params, ctx)
         except PrometheusError as exc:
             return error(f"query failed: {exc} (query: {query})", reproducer=reproducer)
+        samples = waited.samples
         # NaN is "no data"; ±Inf is a value (a quantile above every bucket) and is compared.
         usable = [s for s in samples if not math.isnan(s.value)]
         listing = "\n".join(s.describe() for s in samples)
@@ -125,7 +142,8 @@ class PrometheusQueryCheck:
         if not usable:
             return Outcome(
                 status=Status.NO_DATA,
-                summary=f"query returned no data{' (only NaN)' if samples else ''}: {query}",
+                summary=no_data_summary(query, samples, waited, params),
+                measurements=waited.measurements(),
                 evidence=evidence,
                 reproducer=reproducer,
             )
@@ -145,8 +163,8 @@ class PrometheusQueryCheck:
             )
         return Outcome(
             status=status,
-            summary=summary,
-            measurements=_series_measurements(usable, params, threshold),
+            summary=summary + waited.note,
+            measurements=_series_measurements(usable, params, threshold) + waited.measurements(),
             evidence=evidence,
             reproducer=reproducer,
         )

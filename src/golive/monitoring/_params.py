@@ -6,13 +6,15 @@ check's implementation (and its tools), and keeps the check modules free of impo
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from golive.kit.check import Params
 from golive.monitoring.base import SEVERITY_LABEL_VALUES, Severity
 from golive.spec._duration import Duration
+
+_METRIC_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
 
 Objective = Literal["availability", "latency_p95_ms", "latency_p99_ms", "error_rate"]
 """The spec objectives ``prometheus.query`` may compare with."""
@@ -23,6 +25,21 @@ class PrometheusConfigParams(Params):
 
     config: str = Field(default="monitoring/prometheus.yml", description="Prometheus config file.")
     jobs: list[str] = Field(default_factory=list, description="Scrape jobs that must be present.")
+    service_jobs: list[str] | None = Field(
+        default=None,
+        description="Scrape jobs of the service itself, whose committed targets must use a port "
+        "the service declares (default: the job named like the spec's service).",
+    )
+    ports_from: list[str] | None = Field(
+        default=None,
+        description="Files (globs) that declare the service's ports: Dockerfiles (EXPOSE), compose "
+        "files (ports, expose), Kubernetes manifests (Service port/targetPort, prometheus.io/port). "
+        "Default: every such file below the spec's directory.",
+    )
+    service_ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(
+        default_factory=list,
+        description="Ports declared here in addition (e.g. a metrics port no manifest names).",
+    )
 
 
 class PrometheusRulesParams(Params):
@@ -42,6 +59,29 @@ class PrometheusRulesParams(Params):
         default_factory=dict, description="Extra severity spellings, e.g. {sev1: P0}."
     )
     required_annotations: list[str] = Field(default_factory=lambda: ["summary", "runbook_url"])
+    series: Literal["auto", "prometheus", "metrics", "off"] = Field(
+        default="auto",
+        description="Where every rule selector must match existing series: the environment's "
+        "prometheus_url, the service's metrics_path, auto (Prometheus when the environment has "
+        "one, else the service's metrics), or off (the summary then says it was not checked).",
+    )
+    metrics_path: str = Field(
+        default="/metrics", description="The service's exposition, joined to base_url (series: metrics)."
+    )
+    failure_only: list[Annotated[str, StringConstraints(pattern=_METRIC_NAME)]] = Field(
+        default_factory=list,
+        description="Metrics that have series only when something fails (an error counter with no "
+        "samples yet): accepted when an exposition declares them with # HELP/# TYPE lines.",
+    )
+    series_lookback: Duration = Field(
+        default=3600.0, gt=0, description="A series seen in this window exists (Prometheus)."
+    )
+    settle: Duration = Field(
+        default=20.0,
+        ge=0,
+        description="How long to wait for a Prometheus that just started to scrape every target "
+        "once before a missing series is reported.",
+    )
 
 
 class PrometheusTargetsParams(Params):
@@ -59,6 +99,14 @@ class PrometheusTargetsParams(Params):
     )
 
 
+class TrafficParams(Params):
+    """Requests golive sends to the service so that rates and error ratios have a denominator."""
+
+    path: str = "/"
+    method: str = Field(default="GET", pattern=r"^(GET|HEAD|POST)$")
+    rps: float = Field(default=20.0, gt=0, le=500)
+
+
 class PrometheusQueryParams(Params):
     """Params of ``prometheus.query``."""
 
@@ -69,11 +117,25 @@ class PrometheusQueryParams(Params):
         default=None, description="Compare with this objective of the spec instead."
     )
     unit: str = ""
+    wait_for_data: Duration = Field(
+        default=0.0,
+        ge=0,
+        le=3600,
+        description="How long to wait for the query to return data (a stack that just started, "
+        "rates that need two scrapes); 0: ask once. Never a fail: no data is no-data.",
+    )
+    traffic: TrafficParams | None = Field(
+        default=None,
+        description="Requests golive sends to the service while it waits for data (needs "
+        "wait_for_data); the summary says how many of the requests judged were golive's.",
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> PrometheusQueryParams:
         if (self.threshold is None) == (self.objective is None):
             raise ValueError("give exactly one of threshold or objective")
+        if self.traffic is not None and self.wait_for_data <= 0:
+            raise ValueError("traffic needs wait_for_data: how long golive's requests may take to show")
         return self
 
 
@@ -96,6 +158,11 @@ class AlertmanagerRoutesParams(Params):
     allow_silent: list[str] = Field(
         default_factory=list, description="Receivers allowed to notify nobody (e.g. 'null')."
     )
+    rules: list[str] | None = Field(
+        default=None,
+        description="Rule files (globs) whose page-worthy alerts are routed with their own labels; "
+        "default: the files of the spec's prometheus.rules criteria; [] routes only the probes.",
+    )
 
 
 class GrafanaDashboardsParams(Params):
@@ -107,9 +174,24 @@ class GrafanaDashboardsParams(Params):
     )
     require_datasource_variable: bool = True
     variables: dict[str, str] = Field(
-        default_factory=dict, description="Values for dashboard variables, e.g. {job: api}."
+        default_factory=dict,
+        description="Values for dashboard variables, e.g. {job: api} ($__all: All); otherwise a "
+        "variable takes the value the dashboard opens with, its query asked of Prometheus.",
     )
-    allow_empty: list[str] = Field(default_factory=list, description="Panel titles allowed to have no data.")
+    allow_empty: list[str] = Field(
+        default_factory=list,
+        description="Panels allowed to show no data: a panel title, or 'title/refId' for one query.",
+    )
+    require_every_query: bool = Field(
+        default=False,
+        description="Every query must return data, not only one query of each panel.",
+    )
+    scrape_interval: Duration | None = Field(
+        default=None,
+        gt=0,
+        description="The Grafana data source's scrape interval, for $__rate_interval; default: "
+        "the global scrape_interval Prometheus runs with.",
+    )
 
 
 # ------------------------------------------------------------------------------ alert.drill
@@ -163,14 +245,6 @@ class FaultParams(Params):
     remove: StepParams
 
 
-class TrafficParams(Params):
-    """Requests golive sends during the drill so that error ratios have a denominator."""
-
-    path: str = "/"
-    method: str = Field(default="GET", pattern=r"^(GET|HEAD|POST)$")
-    rps: float = Field(default=20.0, gt=0, le=500)
-
-
 class DrillParams(Params):
     """Params of the ``alert.drill`` check."""
 
@@ -178,6 +252,14 @@ class DrillParams(Params):
     match_labels: dict[str, str] = Field(default_factory=dict, description="Extra labels to match.")
     fault: FaultParams
     traffic: TrafficParams | None = None
+    baseline: Duration | None = Field(
+        default=None,
+        ge=0,
+        le=600,
+        description="With traffic: how long golive sends it before the fault while the alert "
+        "must stay quiet (an alert that fires on traffic, not on the fault, fails); default: "
+        "two scrape plus two evaluation intervals of the Prometheus; 0: no baseline.",
+    )
     webhook: str = Field(
         default="127.0.0.1:9095",
         description="host:port golive listens on; Alertmanager's receivers must post here.",

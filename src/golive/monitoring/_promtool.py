@@ -1,52 +1,51 @@
-"""``prometheus.config`` and ``prometheus.rules``: the service's files judged by ``promtool``.
+"""``prometheus.config``: the committed Prometheus config judged by ``promtool`` and by the service.
 
-Both run Prometheus' own tool on the committed files, then read the files for what promtool
-does not check: expected scrape jobs, alert metadata, runbook anchors, and unit tests that
-prove every important alert can fire.
+promtool proves the file is a valid config; golive then reads it for what promtool cannot
+know: that every expected scrape job is there, and that the service's own job scrapes a port
+the service declares (Dockerfile ``EXPOSE``, compose ``ports``, Kubernetes Service). The
+local review stack scrapes the service where it runs locally; this is what proves the
+shipped file points at the right port.
 """
 
 from __future__ import annotations
 
-import shlex
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from golive.kit.check import CheckContext
-from golive.kit.outcomes import Findings
-from golive.monitoring._params import PrometheusConfigParams, PrometheusRulesParams
-from golive.monitoring._rules import (
-    AlertRule,
-    describe_location,
-    expand,
-    heading_slugs,
-    load_alerts,
-    load_rule_test,
-    runbook_anchor,
-)
+from golive.kit.outcomes import Findings, no_data
+from golive.monitoring._params import PrometheusConfigParams
+from golive.monitoring._ports import DeclaredPort, candidate_files, declared_ports
+from golive.monitoring._rules import expand
 from golive.monitoring._support import (
     findings_outcome,
+    listing,
     relative,
-    rule_test_failure,
+    spec_paths_problem,
     tool,
     tool_failed,
     tool_output,
 )
 from golive.monitoring._yaml import load_yaml
-from golive.monitoring.base import MonitoringError, Severity, parse_severity
+from golive.monitoring.base import MonitoringError
 from golive.results import Outcome, Status
 
 
 class PrometheusConfigCheck:
-    """``promtool check config`` passes and every expected scrape job is configured."""
+    """``promtool check config`` passes, expected jobs are there, the service's job uses its port."""
 
     name: ClassVar[str] = "prometheus.config"
-    description: ClassVar[str] = "promtool check config; every listed scrape job is present."
+    description: ClassVar[str] = (
+        "promtool check config; every listed scrape job is present; the service's job scrapes "
+        "a port the service declares (Dockerfile EXPOSE, compose ports, Kubernetes Service)."
+    )
     Params: ClassVar[type[PrometheusConfigParams]] = PrometheusConfigParams
 
     async def run(self, params: PrometheusConfigParams, ctx: CheckContext) -> Outcome:
-        """Validate the config with promtool, then compare its jobs with the list."""
+        """Validate the config with promtool, then read its jobs and their targets."""
         config = ctx.path(params.config)
+        mistake = spec_paths_problem("config", [config], ctx.workdir, file="prometheus.yml")
+        if mistake:
+            return no_data(mistake)
         if not config.is_file():
             return Outcome(status=Status.FAIL, summary=f"{params.config} does not exist")
         result = await ctx.run([tool("promtool"), "check", "config", str(config)], cwd=config.parent)
@@ -57,164 +56,112 @@ class PrometheusConfigCheck:
             data = load_yaml(config) or {}
         except MonitoringError as exc:
             return Outcome(status=Status.FAIL, summary=str(exc), reproducer=reproducer)
-        present = [str(j.get("job_name")) for j in data.get("scrape_configs") or []]
+        jobs = {str(j.get("job_name")): j for j in data.get("scrape_configs") or [] if isinstance(j, dict)}
         found = Findings()
         for job in params.jobs:
-            if job not in present:
+            if job not in jobs:
                 found.problem(
-                    f"scrape job {job!r} is missing from {params.config} "
-                    f"(jobs: {', '.join(present) or 'none'})"
+                    f"scrape job {job!r} is missing from {params.config} (jobs: {', '.join(jobs) or 'none'})"
                 )
-        found.measure("scrape_jobs", len(present))
+        found.measure("scrape_jobs", len(jobs))
+        ports = _port_findings(params, ctx, jobs, relative(config, ctx.workdir))
+        found.extend(ports.found)
         return findings_outcome(
             found,
-            passed=f"promtool check config passed; {len(params.jobs)} expected job(s) "
-            f"present among {len(present)}",
+            passed=f"promtool check config passed; {len(params.jobs)} expected job(s) present among "
+            f"{len(jobs)}; {ports.clause}",
             reproducer=reproducer,
             extra_evidence=tool_output(result),
         )
 
 
-@dataclass(kw_only=True)
-class _RuleTests:
-    """What the promtool unit tests showed."""
+class _Ports:
+    """What the target-port comparison found, and the summary clause saying what it covered."""
 
-    fired: set[str] = field(default_factory=set)
-    failure: str = ""
-    found: Findings = field(default_factory=Findings)
-    output: str = ""
-    reproducer: str = ""
+    def __init__(self) -> None:
+        self.found = Findings()
+        self.clause = ""
 
 
-class PrometheusRulesCheck:
-    """Rules pass promtool; every alert is classified, documented and (for P0) unit-tested."""
+def _service_jobs(params: PrometheusConfigParams, ctx: CheckContext, jobs: dict[str, Any]) -> list[str]:
+    if params.service_jobs is not None:
+        return list(params.service_jobs)
+    service = ctx.spec.service.name if ctx.spec is not None else ""
+    return [service] if service in jobs else []
 
-    name: ClassVar[str] = "prometheus.rules"
-    description: ClassVar[str] = (
-        "promtool check rules; every alert has severity, summary and a runbook_url whose "
-        "heading exists; every P0 alert is covered by a passing promtool unit test."
-    )
-    Params: ClassVar[type[PrometheusRulesParams]] = PrometheusRulesParams
 
-    async def run(self, params: PrometheusRulesParams, ctx: CheckContext) -> Outcome:
-        """Run promtool, then read the rules and the tests."""
-        files = expand([ctx.resolve(f) for f in params.files], ctx.workdir)
-        if not files:
-            return Outcome(status=Status.FAIL, summary=f"no rule file matches {', '.join(params.files)}")
-        promtool = tool("promtool")
-        shown = " ".join(shlex.quote(relative(f, ctx.workdir)) for f in files)
-        reproducer = f"cd {ctx.workdir} && promtool check rules {shown}"
-        result = await ctx.run([promtool, "check", "rules", *map(str, files)])
-        if result.returncode != 0:
-            return tool_failed("promtool check rules", result, reproducer)
-        alerts, loaded = _read_alerts(files)
-        tests = await _run_rule_tests(params, ctx, promtool)
-        found = Findings()
-        if tests.failure:
-            found.problem(tests.failure)
-        found.extend(loaded)
-        found.extend(_metadata_findings(params, ctx, alerts))
-        found.extend(tests.found)
-        found.extend(_coverage_findings(params, ctx, alerts, tests.fired))
-        p0 = sum(1 for a in alerts if a.severity(params.severity_label, params.severity_map) is Severity.P0)
-        return findings_outcome(
-            found,
-            passed=f"{len(alerts)} alerts in {len(files)} file(s) pass promtool; all have "
-            f"severity, {', '.join(params.required_annotations)}; "
-            f"{p0} P0 alert(s) covered by passing unit tests",
-            reproducer=reproducer + tests.reproducer,
-            extra_evidence=tests.output,
+def _declared(params: PrometheusConfigParams, ctx: CheckContext, names: set[str]) -> list[DeclaredPort]:
+    if params.ports_from is None:
+        files = candidate_files(ctx.workdir)
+    else:
+        files = [p for p in expand([ctx.resolve(f) for f in params.ports_from], ctx.workdir) if p.is_file()]
+    ports = declared_ports(files, names, ctx.workdir)
+    ports.extend(DeclaredPort(port=p, source="service_ports in the spec") for p in params.service_ports)
+    return list(dict.fromkeys(ports))
+
+
+def static_targets(job: dict[str, Any]) -> list[str]:
+    """The addresses of a job's ``static_configs``."""
+    return [
+        str(t)
+        for sc in job.get("static_configs") or []
+        if isinstance(sc, dict)
+        for t in sc.get("targets") or []
+    ]
+
+
+def target_port(address: str, scheme: str) -> int | None:
+    """The port of ``host:port`` (``[::1]:port`` too); the scheme's default without one."""
+    host, sep, port = address.rpartition(":")
+    if sep and port.isdigit() and not host.endswith(":"):
+        return int(port)
+    return 443 if scheme == "https" else 80
+
+
+def _port_findings(
+    params: PrometheusConfigParams, ctx: CheckContext, jobs: dict[str, Any], shown: str
+) -> _Ports:
+    """Each committed target of the service's jobs against the ports the service declares."""
+    out = _Ports()
+    service_jobs = _service_jobs(params, ctx, jobs)
+    if not service_jobs:
+        out.clause = (
+            "target ports NOT compared with the service's (no scrape job is named like the service; "
+            "set service_jobs)"
         )
-
-
-def _read_alerts(files: list[Path]) -> tuple[list[AlertRule], Findings]:
-    alerts: list[AlertRule] = []
-    found = Findings()
-    for path in files:
-        try:
-            alerts.extend(load_alerts(path))
-        except MonitoringError as exc:
-            found.problem(str(exc))
-    return alerts, found
-
-
-async def _run_rule_tests(params: PrometheusRulesParams, ctx: CheckContext, promtool: str) -> _RuleTests:
-    """Read which alerts the test files expect to fire, then run them with promtool."""
-    tests = expand([ctx.resolve(t) for t in params.tests], ctx.workdir)
-    run = _RuleTests()
-    for test in tests:
-        try:
-            run.fired |= load_rule_test(test).fired
-        except MonitoringError as exc:
-            run.found.problem(str(exc))
-    if not tests:
-        if params.tests:
-            run.found.problem(f"no promtool test file matches {', '.join(params.tests)}")
-        return run
-    shown = " ".join(shlex.quote(relative(t, ctx.workdir)) for t in tests)
-    run.reproducer = f" && promtool test rules {shown}"
-    tested = await ctx.run([promtool, "test", "rules", *map(str, tests)])
-    run.output = tool_output(tested)
-    if tested.returncode != 0:
-        run.failure = f"promtool test rules failed: {rule_test_failure(run.output)}"
-    return run
-
-
-def _coverage_findings(
-    params: PrometheusRulesParams, ctx: CheckContext, alerts: list[AlertRule], fired: set[str]
-) -> Findings:
-    """Alerts of a required severity that no unit test expects to fire, and the counts."""
-    found = Findings()
-    required = set(params.require_tests)
-    counted = {s: 0 for s in Severity}
-    must_test = untested = 0
-    for alert in alerts:
-        severity = alert.severity(params.severity_label, params.severity_map)
-        if severity is not None:
-            counted[severity] += 1
-        if severity not in required:
+        return out
+    declared = _declared(params, ctx, set(service_jobs) | {ctx.spec.service.name if ctx.spec else ""})
+    if not declared:
+        out.clause = (
+            f"target ports of {', '.join(service_jobs)} NOT compared: no Dockerfile EXPOSE, compose "
+            "ports or Kubernetes Service declares the service's port (set ports_from or service_ports)"
+        )
+        return out
+    allowed = sorted({d.port for d in declared})
+    sources = "; ".join(sorted({d.source for d in declared}))
+    compared: list[str] = []
+    for name in service_jobs:
+        job = jobs.get(name)
+        if job is None:
+            out.found.problem(f"{shown}: the service's scrape job {name!r} is missing")
             continue
-        must_test += 1
-        if alert.name not in fired:
-            untested += 1
-            found.problem(
-                f"{describe_location(alert, ctx.workdir)} (severity "
-                f"{alert.labels.get(params.severity_label, '')}) has no promtool unit test that "
-                "expects it to fire"
-            )
-    found.measure("alerts", len(alerts))
-    found.measure("p0_alerts", counted[Severity.P0])
-    found.measure("required_alerts_tested", must_test - untested)
-    return found
-
-
-def _metadata_findings(params: PrometheusRulesParams, ctx: CheckContext, alerts: list[AlertRule]) -> Findings:
-    """Severity labels, required annotations and runbook anchors of every alert."""
-    found = Findings()
-    slugs: set[str] | None = None
-    if params.runbook:
-        try:
-            slugs = heading_slugs(ctx.path(params.runbook).read_text(encoding="utf-8"))
-        except OSError:
-            found.problem(f"runbook {params.runbook} cannot be read")
-            slugs = set()
-    for alert in alerts:
-        where = describe_location(alert, ctx.workdir)
-        raw = alert.labels.get(params.severity_label)
-        if raw is None:
-            found.problem(f"{where} has no {params.severity_label} label")
-        elif parse_severity(raw, params.severity_map) is None:
-            found.problem(
-                f"{where} has unknown {params.severity_label} {raw!r} (use P0/P1/P2 or critical/warning/info)"
-            )
-        for key in params.required_annotations:
-            if not alert.annotations.get(key, "").strip():
-                found.problem(f"{where} has no {key} annotation")
-        url = alert.annotations.get("runbook_url", "")
-        if url and slugs is not None:
-            anchor = runbook_anchor(url)
-            if not anchor:
-                found.problem(f"{where}: runbook_url {url} points at no heading (#anchor)")
-            elif anchor not in slugs:
-                found.problem(f"{where}: runbook_url #{anchor} is not a heading in {params.runbook}")
-    return found
+        targets = static_targets(job)
+        if not targets:
+            out.found.note(f"job {name} discovers its targets (no static_configs): ports not compared")
+            continue
+        for address in targets:
+            port = target_port(address, str(job.get("scheme", "http")))
+            compared.append(address)
+            if port not in allowed:
+                out.found.problem(
+                    f"{shown}: job {name} scrapes {address} (port {port}), but the service declares "
+                    f"port {', '.join(map(str, allowed))} ({sources})"
+                )
+    out.found.measure("service_targets_compared", len(compared))
+    out.clause = (
+        f"{len(compared)} target(s) of {', '.join(service_jobs)} use a declared port "
+        f"({', '.join(map(str, allowed))}: {listing(sorted({d.source for d in declared}), 3)})"
+        if compared
+        else f"target ports of {', '.join(service_jobs)} NOT compared (service discovery)"
+    )
+    return out

@@ -11,9 +11,17 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from golive.kit.check import CheckContext
-from golive.kit.outcomes import Findings
+from golive.kit.outcomes import Findings, no_data
 from golive.monitoring._params import AlertmanagerRoutesParams
-from golive.monitoring._support import findings_outcome, first_error, tool, tool_failed, tool_output
+from golive.monitoring._route_alerts import page_alerts, route_alerts, rule_files
+from golive.monitoring._support import (
+    findings_outcome,
+    first_error,
+    spec_paths_problem,
+    tool,
+    tool_failed,
+    tool_output,
+)
 from golive.monitoring._yaml import load_yaml
 from golive.monitoring.base import Severity
 from golive.results import Outcome, Status
@@ -25,13 +33,17 @@ class AlertmanagerRoutesCheck:
     name: ClassVar[str] = "alertmanager.routes"
     description: ClassVar[str] = (
         "amtool check-config; each severity routes to a receiver, P0 pages, nothing routes to "
-        "a black hole by accident."
+        "a black hole by accident; every page-worthy alert of the rules reaches a notifying route "
+        "with its own labels."
     )
     Params: ClassVar[type[AlertmanagerRoutesParams]] = AlertmanagerRoutesParams
 
     async def run(self, params: AlertmanagerRoutesParams, ctx: CheckContext) -> Outcome:
         """Validate with amtool, then route a test alert of each severity."""
         config = ctx.path(params.config)
+        mistake = spec_paths_problem("config", [config], ctx.workdir, file="alertmanager.yml")
+        if mistake:
+            return no_data(mistake)
         if not config.is_file():
             return Outcome(status=Status.FAIL, summary=f"{params.config} does not exist")
         amtool = tool("amtool")
@@ -55,18 +67,37 @@ class AlertmanagerRoutesCheck:
         )
         problems: list[str] = []
         lines: list[str] = []
+        probed: dict[Severity, list[str]] = {}
         for severity, value in sorted(params.severity_values.items()):
-            probed, shown = await routing.probe(severity, value)
-            problems.extend(probed)
+            shown_problems, shown, probed[severity] = await routing.probe(severity, value)
+            problems.extend(shown_problems)
             lines.extend(shown)
         problems.extend(_black_hole_routes(data.get("route") or {}, routing.silent, routing.allowed))
+        alerts = page_alerts(rule_files(params, ctx), params)
+        alert_problems, alert_lines = await route_alerts(
+            alerts,
+            params,
+            routing.route,
+            silent=routing.silent,
+            default=str((data.get("route") or {}).get("receiver", "")),
+            probed=probed,
+        )
+        problems.extend(alert_problems)
         # One black-hole receiver reached by several severities and routes is one problem.
         found = Findings(problems=list(dict.fromkeys(problems)))
+        found.measure("page_alerts_routed", len(alerts))
+        own = (
+            f"{len(alerts)} page-worthy alert(s) of the rules reach a notifying route with their own labels"
+            if alerts
+            else "no alert rule routed with its own labels (no rule file, or no page-worthy alert in it)"
+        )
         return findings_outcome(
             found,
-            passed="amtool check-config passed; " + "; ".join(ln for ln in lines if not ln.startswith("  ")),
+            passed="amtool check-config passed; "
+            + "; ".join(ln for ln in lines if not ln.startswith("  "))
+            + f"; {own}",
             reproducer=reproducer,
-            extra_evidence="\n".join(lines),
+            extra_evidence="\n".join(lines + alert_lines),
         )
 
 
@@ -81,16 +112,23 @@ class _Routing:
     silent: frozenset[str]
     allowed: frozenset[str]
 
-    async def probe(self, severity: Severity, value: str) -> tuple[list[str], list[str]]:
-        """Route a probe alert of ``severity`` with amtool: (problems, evidence lines)."""
-        params = self.params
-        labels = {"alertname": "GoliveRouteProbe", **params.extra_labels, params.label: value}
+    async def route(self, labels: dict[str, str]) -> tuple[list[str], str]:
+        """The receivers amtool routes a label set to, or the error text."""
         pairs = [f"{k}={v}" for k, v in labels.items()]
         argv = [self.amtool, "config", "routes", "test", f"--config.file={self.config}", *pairs]
         routed = await self.ctx.run(argv)
         if routed.returncode != 0:
-            return [f"amtool could not route {severity}: {first_error(tool_output(routed))}"], []
-        receivers = [r for r in routed.stdout.strip().split(",") if r]
+            return [], first_error(tool_output(routed))
+        return [r for r in routed.stdout.strip().split(",") if r], ""
+
+    async def probe(self, severity: Severity, value: str) -> tuple[list[str], list[str], list[str]]:
+        """Route a probe alert of ``severity`` with amtool: (problems, evidence lines, receivers)."""
+        params = self.params
+        labels = {"alertname": "GoliveRouteProbe", **params.extra_labels, params.label: value}
+        pairs = [f"{k}={v}" for k, v in labels.items()]
+        receivers, failure = await self.route(labels)
+        if failure:
+            return [f"amtool could not route {severity}: {failure}"], [], []
         lines = [
             f"{severity} ({params.label}={value}) -> {', '.join(receivers)}",
             f"  amtool config routes test --config.file={self.config} {' '.join(pairs)}",
@@ -108,7 +146,7 @@ class _Routing:
                     f"{severity} alerts ({params.label}={value}) route to black-hole "
                     f"receiver {r!r} (no integrations; list it in allow_silent if intended)"
                 )
-        return problems, lines
+        return problems, lines, receivers
 
 
 def _black_hole_routes(

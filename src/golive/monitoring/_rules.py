@@ -33,13 +33,41 @@ class AlertRule:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RecordingRule:
+    """One recording rule as written in a rule file."""
+
+    name: str
+    group: str
+    file: Path
+    expr: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RuleFileContent:
+    """The rules of one rule file."""
+
+    path: Path
+    alerts: tuple[AlertRule, ...]
+    records: tuple[RecordingRule, ...]
+
+    @property
+    def empty(self) -> bool:
+        """No rule at all (no groups, or only empty groups)."""
+        return not self.alerts and not self.records
+
+
+@dataclass(frozen=True, kw_only=True)
 class RuleTestFile:
-    """A ``promtool test rules`` file and the alerts its tests expect to fire."""
+    """A ``promtool test rules`` file, the rule files it loads and the alerts it expects to fire."""
 
     path: Path
     rule_files: tuple[Path, ...]
     fired: frozenset[str]
     mentioned: frozenset[str]
+
+    def fires(self, alert: AlertRule) -> bool:
+        """Whether a test of this file loads the alert's rule file and expects it to fire."""
+        return alert.name in self.fired and alert.file.resolve() in self.rule_files
 
 
 def expand(patterns: Iterable[str], base: Path) -> list[Path]:
@@ -53,32 +81,43 @@ def expand(patterns: Iterable[str], base: Path) -> list[Path]:
     return list(seen)
 
 
-def load_alerts(path: Path) -> list[AlertRule]:
-    """The alerting rules of one rule file (recording rules are skipped)."""
+def load_rules(path: Path) -> RuleFileContent:
+    """The alerting and recording rules of one rule file (an empty file has none)."""
     data = load_yaml(path)
     if data is None:
-        return []
+        return RuleFileContent(path=path, alerts=(), records=())
     if not isinstance(data, dict) or not isinstance(data.get("groups"), list):
         raise MonitoringError(f"{path}: not a Prometheus rule file (no 'groups' list)")
-    alerts = []
+    alerts: list[AlertRule] = []
+    records: list[RecordingRule] = []
     for group in data["groups"]:
         if not isinstance(group, dict):
             continue
+        name = str(group.get("name", ""))
         for rule in group.get("rules") or []:
-            if not isinstance(rule, dict) or "alert" not in rule:
+            if not isinstance(rule, dict):
                 continue
-            alerts.append(
-                AlertRule(
-                    name=str(rule["alert"]),
-                    group=str(group.get("name", "")),
-                    file=path,
-                    expr=str(rule.get("expr", "")),
-                    for_=str(rule.get("for", "0s")),
-                    labels={str(k): str(v) for k, v in (rule.get("labels") or {}).items()},
-                    annotations={str(k): str(v) for k, v in (rule.get("annotations") or {}).items()},
+            expr = str(rule.get("expr", ""))
+            if "record" in rule:
+                records.append(RecordingRule(name=str(rule["record"]), group=name, file=path, expr=expr))
+            elif "alert" in rule:
+                alerts.append(
+                    AlertRule(
+                        name=str(rule["alert"]),
+                        group=name,
+                        file=path,
+                        expr=expr,
+                        for_=str(rule.get("for", "0s")),
+                        labels=as_str_map(rule.get("labels")),
+                        annotations=as_str_map(rule.get("annotations")),
+                    )
                 )
-            )
-    return alerts
+    return RuleFileContent(path=path, alerts=tuple(alerts), records=tuple(records))
+
+
+def load_alerts(path: Path) -> list[AlertRule]:
+    """The alerting rules of one rule file (recording rules are skipped)."""
+    return list(load_rules(path).alerts)
 
 
 def load_rule_test(path: Path) -> RuleTestFile:
@@ -99,7 +138,10 @@ def load_rule_test(path: Path) -> RuleTestFile:
             # A test that only asserts silence does not prove the alert can fire.
             if case.get("exp_alerts"):
                 fired.add(name)
-    rule_files = tuple(path.parent / str(f) for f in data.get("rule_files") or [])
+    # promtool reads rule_files relative to the test file, and expands globs.
+    rule_files = tuple(
+        p.resolve() for p in expand([str(f) for f in data.get("rule_files") or []], path.parent)
+    )
     return RuleTestFile(
         path=path, rule_files=rule_files, fired=frozenset(fired), mentioned=frozenset(mentioned)
     )
@@ -148,7 +190,7 @@ def runbook_anchor(url: str) -> str:
     return urlsplit(url).fragment
 
 
-def describe_location(rule: AlertRule, base: Path) -> str:
+def describe_location(rule: AlertRule | RecordingRule, base: Path) -> str:
     """``rules.yml: group/Alert`` for messages."""
     try:
         shown = rule.file.relative_to(base)

@@ -2,8 +2,9 @@
 
 The committed monitoring files stay production-shaped (15s scrapes, 30s group waits, real
 receivers). :func:`local_prometheus_config` and :func:`local_alertmanager_config` derive
-local variants from them: the same rules and routing tree, with short intervals, the local
-targets, and every notifying receiver pointed at golive's drill webhook, because a laptop
+local variants from them: the same rules, routing tree and scrape targets (only addresses
+mapped explicitly, and golive's own Prometheus and Alertmanager, are changed), short
+intervals, and every notifying receiver pointed at golive's drill webhook, because a laptop
 must not page anyone.
 """
 
@@ -163,15 +164,66 @@ def local_alertmanager_config(
     return data
 
 
+def _static_targets(job: Mapping[str, Any]) -> list[str]:
+    return [
+        str(t)
+        for sc in job.get("static_configs") or []
+        if isinstance(sc, dict)
+        for t in sc.get("targets") or []
+    ]
+
+
+def _mapped_job(
+    job: dict[str, Any], addresses: Mapping[str, str], replaced: list[str] | None, used: set[str]
+) -> dict[str, Any]:
+    """One scrape job with only its explicitly mapped addresses changed."""
+    name = str(job.get("job_name"))
+    if replaced is not None:
+        committed = _static_targets(job)
+        if committed:
+            raise MonitoringError(
+                f"job {name} has committed targets ({', '.join(committed)}): map their addresses "
+                f"(--map {committed[0]}=HOST:PORT) instead of replacing the job's targets, so that "
+                "the review scrapes the config that ships"
+            )
+        job["static_configs"] = [{"targets": list(replaced)}]
+        for key in [k for k in job if k.endswith("_sd_configs")]:
+            del job[key]
+        return job
+    configs = []
+    for sc in job.get("static_configs") or []:
+        if isinstance(sc, dict):
+            sc = dict(sc)
+            targets = [str(t) for t in sc.get("targets") or []]
+            used.update(t for t in targets if t in addresses)
+            sc["targets"] = [addresses.get(t, t) for t in targets]
+        configs.append(sc)
+    if configs:
+        job["static_configs"] = configs
+    return job
+
+
 def local_prometheus_config(
     config: Mapping[str, Any],
     config_dir: Path,
     *,
-    targets: Mapping[str, list[str]],
+    addresses: Mapping[str, str] | None = None,
+    targets: Mapping[str, list[str]] | None = None,
     alertmanager: str | None,
     interval: str = "1s",
+    unused: list[str] | None = None,
 ) -> dict[str, Any]:
-    """The Prometheus config with short intervals, local targets and absolute rule paths."""
+    """The committed Prometheus config with short intervals and absolute rule paths.
+
+    Scrape targets stay the committed ones except the addresses ``addresses`` maps
+    explicitly (``committed host:port`` → where it runs locally), so a wrong port in the
+    shipped file is scraped, and fails, in the review too. ``targets`` gives targets only to
+    jobs that have none committed (service discovery) and golive's own Prometheus and
+    Alertmanager; MonitoringError for a job with committed targets. Mappings that match no
+    committed target are appended to ``unused``.
+    """
+    addresses = dict(addresses or {})
+    targets = dict(targets or {})
     data = dict(config)
     data["global"] = {
         **(data.get("global") or {}),
@@ -183,17 +235,15 @@ def local_prometheus_config(
         str(p if Path(p).is_absolute() else (config_dir / p).resolve()) for p in data.get("rule_files") or []
     ]
     jobs = []
+    used: set[str] = set()
     for job in data.get("scrape_configs") or []:
         job = dict(job)
         job.pop("scrape_interval", None)
         job.pop("scrape_timeout", None)
-        name = str(job.get("job_name"))
-        if name in targets:
-            job["static_configs"] = [{"targets": list(targets[name])}]
-            for key in [k for k in job if k.endswith("_sd_configs")]:
-                del job[key]
-        jobs.append(job)
+        jobs.append(_mapped_job(job, addresses, targets.get(str(job.get("job_name"))), used))
     data["scrape_configs"] = jobs
+    if unused is not None:
+        unused.extend(a for a in addresses if a not in used)
     if alertmanager:
         data["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]}
     else:
@@ -209,13 +259,34 @@ class LocalStack:
     alertmanager: Running
     webhook_url: str
     workdir: Path
+    #: What the local config changed in the committed targets, and mappings that matched none.
+    notes: tuple[str, ...] = ()
+
+
+def _own_components(
+    config: Mapping[str, Any],
+    own: Mapping[str, str],
+    addresses: dict[str, str],
+    targets: dict[str, list[str]],
+) -> None:
+    """Point the committed ``prometheus``/``alertmanager`` jobs at the ports golive's own got."""
+    for job in config.get("scrape_configs") or []:
+        name = str(job.get("job_name")) if isinstance(job, dict) else ""
+        if name not in own:
+            continue
+        committed = _static_targets(job)
+        if committed:
+            addresses.update({address: own[name] for address in committed})
+        else:
+            targets.setdefault(name, [own[name]])
 
 
 def start_local_stack(
     monitoring_dir: Path,
     workdir: Path,
     *,
-    targets: Mapping[str, list[str]],
+    addresses: Mapping[str, str] | None = None,
+    targets: Mapping[str, list[str]] | None = None,
     webhook_url: str,
     prometheus_port: int | None = None,
     alertmanager_port: int | None = None,
@@ -224,7 +295,10 @@ def start_local_stack(
 ) -> LocalStack:
     """Start Alertmanager, then Prometheus, from local variants of the committed configs.
 
-    ``detached`` processes outlive golive (``golive monitoring up``): record their pids.
+    The committed scrape targets are kept: ``addresses`` maps a committed ``host:port`` to
+    where it runs locally; ``targets`` only fills jobs that use service discovery (see
+    :func:`local_prometheus_config`). ``detached`` processes outlive golive
+    (``golive monitoring up``): record their pids.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     am_port = alertmanager_port or free_port()
@@ -232,28 +306,35 @@ def start_local_stack(
     am_local = local_alertmanager_config(load_yaml(monitoring_dir / "alertmanager.yml"), webhook_url)
     atomic_write(am_cfg, dump_yaml(am_local))
     prom_port = prometheus_port or free_port()
+    committed = load_yaml(monitoring_dir / "prometheus.yml") or {}
+    mapped = dict(addresses or {})
+    filled = {k: list(v) for k, v in (targets or {}).items()}
     # Prometheus and Alertmanager scrape each other at the ports they really got.
-    all_targets = {
-        "prometheus": [f"127.0.0.1:{prom_port}"],
-        "alertmanager": [f"127.0.0.1:{am_port}"],
-        **targets,
-    }
-    prom_cfg = workdir / "prometheus.local.yml"
+    own = {"prometheus": f"127.0.0.1:{prom_port}", "alertmanager": f"127.0.0.1:{am_port}"}
+    _own_components(committed, own, mapped, filled)
+    unused: list[str] = []
     prom_local = local_prometheus_config(
-        load_yaml(monitoring_dir / "prometheus.yml"),
+        committed,
         monitoring_dir,
-        targets=all_targets,
+        addresses=mapped,
+        targets=filled,
         alertmanager=f"127.0.0.1:{am_port}",
         interval=interval,
+        unused=unused,
     )
+    prom_cfg = workdir / "prometheus.local.yml"
     atomic_write(prom_cfg, dump_yaml(prom_local))
+    notes = [f"scraping {a} at {b} (mapped)" for a, b in (addresses or {}).items() if a not in unused]
+    notes += [f"--map {a}: no committed target has this address; nothing was mapped" for a in unused]
     am = start_alertmanager(am_cfg, workdir, port=am_port, detached=detached)
     try:
         prom = start_prometheus(prom_cfg, workdir, port=prom_port, detached=detached)
     except BaseException:
         am.stop()
         raise
-    return LocalStack(prometheus=prom, alertmanager=am, webhook_url=webhook_url, workdir=workdir)
+    return LocalStack(
+        prometheus=prom, alertmanager=am, webhook_url=webhook_url, workdir=workdir, notes=tuple(notes)
+    )
 
 
 def stop_local_stack(stack: LocalStack) -> None:

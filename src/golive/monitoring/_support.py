@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from golive.kit.check import CheckContext, CheckError
@@ -56,6 +57,8 @@ def findings_outcome(
     """
     problems = findings.problems
     measurements = tuple(findings.measurements)
+    if findings.notes:
+        extra_evidence = "\n".join([*findings.notes, extra_evidence]).strip()
     if not problems:
         return Outcome(
             status=Status.PASS,
@@ -113,3 +116,27 @@ def rule_test_failure(output: str) -> str:
         if "FAILED" in line and i + 1 < len(lines):
             return " ".join(lines[i + 1 : i + 3])[:300]
     return first_error(output)
+
+
+def listing(items: Sequence[str], shown: int = 5) -> str:
+    """``a, b, c (+4 more)``: the first ``shown`` items of a list for a summary."""
+    more = f" (+{len(items) - shown} more)" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
+
+
+def spec_paths_problem(param: str, paths: Sequence[Path], base: Path, *, file: str = "") -> str:
+    """The spec-level mistake (with its fix) when a path param names directories, else ``""``.
+
+    A directory where files are expected says nothing about the service: it is no-data
+    for the spec to fix, never a failing criterion. ``file``: the param takes one file
+    (suggest ``param: dir/file``), else a list of globs.
+    """
+    folders = [p for p in paths if p.is_dir()]
+    if not folders:
+        return ""
+    folder = folders[0]
+    inside = sorted(relative(p, base) for p in folder.iterdir() if p.is_file())
+    held = f" (it holds {listing(inside)})" if inside else " (it is empty)"
+    shown = relative(folder, base)
+    fix = f"`{param}: {shown}/{file}`" if file else f"`{param}: [{shown}/*.yml]`"
+    return f"`{param}` names the directory {shown}, not {'a file' if file else 'files'}{held}: e.g. {fix}"

@@ -9,8 +9,9 @@ the family's public list of them.
 from golive.monitoring._dashboard_check import GrafanaDashboardsCheck
 from golive.monitoring._drill import AlertDrillCheck
 from golive.monitoring._live import PrometheusQueryCheck, PrometheusTargetsCheck
-from golive.monitoring._promtool import PrometheusConfigCheck, PrometheusRulesCheck
+from golive.monitoring._promtool import PrometheusConfigCheck
 from golive.monitoring._routes import AlertmanagerRoutesCheck
+from golive.monitoring._rules_check import PrometheusRulesCheck
 
 __all__ = [
     "AlertDrillCheck",

@@ -183,11 +183,30 @@ def _parse_targets(items: list[str]) -> dict[str, list[str]]:
     return targets
 
 
+def _parse_map(items: list[str]) -> dict[str, str]:
+    mapped: dict[str, str] = {}
+    for item in items:
+        committed, sep, local = item.partition("=")
+        if not sep or ":" not in committed or ":" not in local:
+            raise UsageError(f"--map wants COMMITTED_HOST:PORT=LOCAL_HOST:PORT, got {item!r}")
+        mapped[committed] = local
+    return mapped
+
+
 @app.command("up")
 def stack_up(
     directory: Annotated[Path, typer.Option("--dir", help="Monitoring directory.")] = Path("monitoring"),
+    map_: Annotated[
+        list[str],
+        typer.Option(
+            "--map",
+            help="COMMITTED=LOCAL: scrape the committed target address COMMITTED (host:port) at LOCAL. "
+            "Every other committed target is scraped as committed.",
+        ),
+    ] = [],  # noqa: B006 - typer needs a literal default
     target: Annotated[
-        list[str], typer.Option(help="JOB=HOST:PORT to scrape instead of the file's targets.")
+        list[str],
+        typer.Option(help="JOB=HOST:PORT for a job that has no committed targets (service discovery)."),
     ] = [],  # noqa: B006 - typer needs a literal default
     prometheus_port: Annotated[int, typer.Option()] = 9090,
     alertmanager_port: Annotated[int, typer.Option()] = 9093,
@@ -202,6 +221,7 @@ def stack_up(
     """Start Prometheus and Alertmanager in the background from a monitoring directory."""
     with handle_errors():
         targets = _parse_targets(target)
+        addresses = _parse_map(map_)
         _stop_recorded(state)
         for port in (prometheus_port, alertmanager_port):
             if not port_free(port):
@@ -212,6 +232,7 @@ def stack_up(
         stack = _stack.start_local_stack(
             directory.resolve(),
             state.resolve(),
+            addresses=addresses,
             targets=targets,
             webhook_url=webhook_url,
             prometheus_port=prometheus_port,
@@ -220,7 +241,11 @@ def stack_up(
             detached=True,
         )
         record = {
-            "prometheus": {"pid": stack.prometheus.pid, "url": stack.prometheus.url},
+            "prometheus": {
+                "pid": stack.prometheus.pid,
+                "url": stack.prometheus.url,
+                "notes": list(stack.notes),
+            },
             "alertmanager": {"pid": stack.alertmanager.pid, "url": stack.alertmanager.url},
         }
         atomic_write(state / "stack.json", json.dumps(record, indent=2))
@@ -228,6 +253,8 @@ def stack_up(
             f"prometheus {stack.prometheus.url} (pid {stack.prometheus.pid}), "
             f"alertmanager {stack.alertmanager.url} (pid {stack.alertmanager.pid})"
         )
+        for note in stack.notes:
+            stdout().print(note, markup=False)
 
 
 @app.command("down")

@@ -1,13 +1,17 @@
 """``security.probe``'s run: the OpenAPI document, then the selected probes in a fixed order.
 
-The order matters: the token comes first (auth and injection use it), the rate-limit burst
-comes last (it exhausts the service's limiter), and cookies are judged after every probe has
-collected the ones the service set.
+The order matters: the anonymous pass over every operation comes first (no probe has logged
+in yet), then the token (auth and injection use it); the rate-limit burst comes last (it
+exhausts the service's limiter), and cookies are judged after every probe has collected the
+ones the service set.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from golive.kit.check import CheckContext, CheckError
+from golive.security._dast_anonymous import AnonymousResult, anonymous
 from golive.security._dast_auth import auth, obtain_token
 from golive.security._dast_headers import cookies, cors, headers
 from golive.security._dast_input import errors, injection
@@ -30,11 +34,27 @@ async def _operations(prober: Prober, path: str, ctx: CheckContext, log: ProbeLo
         raise CheckError(f"OpenAPI document {path}: {exc}") from None
 
 
-async def run_probes(prober: Prober, params: ProbeParams, ctx: CheckContext) -> ProbeLog:
+@dataclass(frozen=True, kw_only=True)
+class ProbeRun:
+    """The probes' log, the operations the document lists, and the anonymous pass's counts."""
+
+    log: ProbeLog
+    operations: list[Operation]
+    anonymous: AnonymousResult | None
+
+
+async def run_probes(prober: Prober, params: ProbeParams, ctx: CheckContext) -> ProbeRun:
     """Run the selected probes; their findings and notes in one log, in the order they ran."""
     log = ProbeLog()
     ops = await _operations(prober, params.openapi or ctx.environment.openapi_path, ctx, log)
     selected = set(params.probes)
+    seen: AnonymousResult | None = None
+    if "auth" in selected:
+        refusal = ctx.destructive_refusal(
+            "anonymous requests to state-changing operations that take no input"
+        )
+        anon, seen = await anonymous(prober, ops, public=params.public_operations, refusal=refusal)
+        log.extend(anon)
     if "auth" in selected or "injection" in selected:
         log.extend(await obtain_token(prober, params.auth, ctx.resolve))
     page = params.headers_path or ctx.environment.health_path
@@ -55,4 +75,4 @@ async def run_probes(prober: Prober, params: ProbeParams, ctx: CheckContext) -> 
         log.extend(await rate_limit(prober))
     if "cookies" in selected:
         log.extend(cookies(prober))
-    return log
+    return ProbeRun(log=log, operations=ops, anonymous=seen)

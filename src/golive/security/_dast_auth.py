@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from jsonpath_ng.ext.parser import parse as jsonpath
 
@@ -49,13 +48,18 @@ async def obtain_token(prober: Prober, auth: AuthSettings, resolve: Callable[[st
 
 
 async def auth(prober: Prober, ops: list[Operation], signing_key: str | None) -> ProbeLog:
-    """Secured operations must refuse missing, tampered, alg:none and expired tokens."""
+    """Secured operations must refuse tampered, alg:none and expired tokens.
+
+    The request without any token goes to every operation in the anonymous probe
+    (:mod:`golive.security._dast_anonymous`); here the token variants go to the secured
+    operations that are safe to call (GET, HEAD).
+    """
     log = ProbeLog()
-    secured = [o for o in ops if o.secured][: prober.params.max_routes]
-    if not secured:
+    secured = [o for o in ops if o.secured and o.method in ("GET", "HEAD")][: prober.params.max_routes]
+    if not any(o.secured for o in ops):
         log.note("auth: the OpenAPI document marks no operation as secured")
         return log
-    variants: list[tuple[str, str | None]] = [("no token", None)]
+    variants: list[tuple[str, str]] = []
     if prober.token and jwt_parts(prober.token):
         variants += [("tampered signature", tampered(prober.token)), ("alg none", alg_none(prober.token))]
         if signing_key:
@@ -64,45 +68,36 @@ async def auth(prober: Prober, ops: list[Operation], signing_key: str | None) ->
             log.note("auth: no signing key configured; expired-token probe skipped")
     elif prober.token:
         log.note("auth: the token is not a JWT; only the no-token probe runs")
+    else:
+        log.note("auth: no token; only the no-token probe runs")
     sent = 0
-    for op in secured:
-        safe = op.method in ("GET", "HEAD")
-        for label, token in variants if safe else variants[:1]:
-            kwargs: dict[str, Any] = {"headers": prober.bearer(token)}
-            if not safe:
-                # A body that fails validation: if auth is missing, nothing is changed.
-                kwargs["content"] = b'"golive-probe"'
-                kwargs["headers"]["Content-Type"] = "application/json"
-            r = await prober.send(op.method, op.concrete_path(), log=log, **kwargs)
+    for op in secured if variants else []:
+        for label, token in variants:
+            r = await prober.send(op.method, op.concrete_path(), log=log, headers=prober.bearer(token))
             sent += 1
             if r is None or r.status_code in (401, 403):
                 continue
-            url = str(r.request.url)
             ok = r.status_code < 400
-            severity = (
-                Severity.CRITICAL
-                if ok and label in ("no token", "alg none", "tampered signature")
-                else Severity.HIGH
-                if ok
-                else Severity.MEDIUM
-            )
             log.add(
                 "golive.probe.auth." + label.replace(" ", "-"),
-                severity,
+                Severity.CRITICAL
+                if ok and label != "expired token"
+                else Severity.HIGH
+                if ok
+                else Severity.MEDIUM,
                 f"{op.method} {op.path} is marked secured but answered {r.status_code} with {label}",
-                url,
+                str(r.request.url),
                 evidence=f"{op.method} {op.concrete_path()} ({label}) -> {r.status_code}",
                 advice="Enforce authentication on this route (a dependency/middleware that "
                 "verifies the token's signature, algorithm and expiry) and answer 401.",
-                cwe=("CWE-306",) if label == "no token" else ("CWE-347",),
+                cwe=("CWE-347",),
             )
-        if safe and prober.token:
-            r = await prober.send(op.method, op.concrete_path(), headers=prober.bearer(prober.token), log=log)
-            sent += 1
-            if r is not None and r.status_code == 401:
-                log.note(f"auth: a valid token was refused by {op.path}: results inconclusive")
+        r = await prober.send(op.method, op.concrete_path(), headers=prober.bearer(prober.token), log=log)
+        sent += 1
+        if r is not None and r.status_code == 401:
+            log.note(f"auth: a valid token was refused by {op.path}: results inconclusive")
     log.note(
-        f"auth: {len(secured)} secured operation(s), {sent} request(s), "
-        f"variants: {', '.join(v for v, _ in variants)}"
+        f"auth: {len(secured)} secured GET/HEAD operation(s), {sent} request(s), "
+        f"variants: {', '.join(['no token', *(v for v, _ in variants)])}"
     )
     return log

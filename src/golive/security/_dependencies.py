@@ -13,13 +13,23 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from packaging.utils import canonicalize_name
 
 from golive.kit.check import CheckContext, CheckError
 from golive.kit.files import atomic_write
 from golive.security import _osv
-from golive.security._deps import Package, Unpinned, discover, read_packages
+from golive.security._deps import PYPI, Package, Unpinned, discover, read_packages, unsupported
 from golive.security._params import DependenciesParams
-from golive.security.base import Finding, Location, RunState, SecurityError, ToolRun, fingerprint
+from golive.security.base import (
+    Coverage,
+    Finding,
+    Location,
+    Missed,
+    RunState,
+    SecurityError,
+    ToolRun,
+    fingerprint,
+)
 
 Advisories = dict[Package, list[dict[str, Any]]]
 
@@ -155,16 +165,56 @@ class DependencyScan:
     notes: str
 
 
-async def scan_dependencies(params: DependenciesParams, ctx: CheckContext, root: Path) -> DependencyScan:
-    """Parse the lock files under ``root`` and match every pinned version against OSV."""
+def _coverage(
+    packages: list[Package], unpinned: list[Unpinned], files: list[Path], unreadable: list[Path], root: Path
+) -> tuple[Coverage, ...]:
+    """Packages with a version matched against OSV, of those declared; files read, of those found."""
+    pinned = {(p.ecosystem, _osv.normalize_name(p.ecosystem, p.name)) for p in packages}
+    missed: dict[str, Missed] = {}
+    for u in unpinned:
+        key = canonicalize_name(u.name) if u.spec != "url" else u.name
+        if (PYPI, key) in pinned or key in missed:
+            continue
+        why = (
+            "installed from a URL or VCS: no version to match"
+            if u.spec == "url"
+            else f"not pinned ({u.spec})"
+        )
+        missed[key] = Missed(item=f"{u.name} ({u.source})", reason=why)
+    asked = len(pinned) + len(missed)
+    covered = [Coverage(unit="packages", asked=asked, scanned=len(pinned), missed=tuple(missed.values()))]
+    if unreadable:
+        gaps = tuple(Missed(item=p.relative_to(root).as_posix(), reason=_UNSUPPORTED) for p in unreadable)
+        total = len(files) + len(gaps)
+        covered.append(Coverage(unit="files", asked=total, scanned=len(files), missed=gaps))
+    return tuple(covered)
+
+
+_UNSUPPORTED = (
+    "a dependency format golive cannot read: export exact pins to requirements.txt or package-lock.json"
+)
+
+
+async def scan_dependencies(
+    params: DependenciesParams, ctx: CheckContext, root: Path
+) -> DependencyScan | None:
+    """Parse the lock files under ``root`` and match every pinned version against OSV.
+
+    None when there is nothing to judge: no dependency file at all.
+    """
     try:
         files = discover(root, params.files or None, params.excludes())
         packages, unpinned = read_packages(files, root)
     except SecurityError as exc:
         raise CheckError(str(exc)) from None
-    if not files:
-        raise CheckError(f"no dependency files (requirements, pyproject, locks) under {params.path}")
-    matched = await _advisories(ctx, params, packages)
+    unreadable = [] if params.files else unsupported(root, params.excludes())
+    if not files and not unreadable:
+        return None
+    matched = (
+        await _advisories(ctx, params, packages)
+        if packages
+        else _Matched(advisories={}, source="nothing pinned")
+    )
     findings = [
         dependency_finding(pkg, adv)
         for pkg, advisories in matched.advisories.items()
@@ -185,10 +235,11 @@ async def scan_dependencies(params: DependenciesParams, ctx: CheckContext, root:
         tool="osv",
         state=RunState.RAN,
         findings=tuple(findings),
+        coverage=_coverage(packages, unpinned, files, unreadable, root),
         reason=matched.source,
         information_uri="https://osv.dev/",
     )
-    names = ", ".join(str(f.relative_to(root)) for f in files)
+    names = ", ".join(str(f.relative_to(root)) for f in files) or "no readable file"
     return DependencyScan(
         run=run,
         packages=len(packages),

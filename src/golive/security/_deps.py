@@ -32,6 +32,20 @@ LOCKFILE_PATTERNS = (
 )
 """Files searched for dependencies (relative to the scanned root), when none are named."""
 
+UNSUPPORTED_LOCKFILES = (
+    "Pipfile.lock",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "npm-shrinkwrap.json",
+    "go.sum",
+    "Cargo.lock",
+    "Gemfile.lock",
+    "composer.lock",
+    "packages.lock.json",
+    "gradle.lockfile",
+)
+"""Lock files of formats golive cannot read: when discovered, they are reported as not covered."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class Package:
@@ -91,7 +105,14 @@ def parse_requirements(text: str, source: str) -> tuple[list[Package], list[Unpi
             continue
         logical += line
         entry, logical = logical.strip(), ""
-        if not entry or entry.startswith(("-", "git+", "http:", "https:", "file:", ".")):
+        url = re.match(r"^(?:-e\s+|--editable[= ]\s*)?((?:git|hg|svn|bzr)\+\S+|https?://\S+)", entry)
+        if url:
+            # Installed from a URL or a VCS: there is no registry version to match.
+            name = re.search(r"[#&]egg=([\w.\-]+)", url.group(1))
+            label = name.group(1) if name else url.group(1)
+            loose.append(Unpinned(name=label, spec="url", source=source, line=start))
+            continue
+        if not entry or entry.startswith(("-", "file:", ".")):
             continue
         entry = re.sub(r"\s--hash[= ]\S+", "", entry)
         req = _requirement(entry)
@@ -201,10 +222,31 @@ def discover(root: Path, names: list[str] | None, excludes: tuple[str, ...]) -> 
         return files
     found: set[Path] = set()
     for pattern in LOCKFILE_PATTERNS:
-        for p in root.rglob(pattern):
-            rel = p.relative_to(root).parts
-            if p.is_file() and not any(part in excludes for part in rel[:-1]):
-                found.add(p)
+        found |= set(_matching(root, pattern, excludes))
+    return sorted(found)
+
+
+def _matching(root: Path, pattern: str, excludes: tuple[str, ...]) -> list[Path]:
+    out = []
+    for p in root.rglob(pattern):
+        rel = p.relative_to(root).parts
+        if p.is_file() and not any(part in excludes for part in rel[:-1]):
+            out.append(p)
+    return out
+
+
+def unsupported(root: Path, excludes: tuple[str, ...]) -> list[Path]:
+    """Dependency files golive cannot read: other lock formats, and package.json without a lock."""
+    found = {p for name in UNSUPPORTED_LOCKFILES for p in _matching(root, name, excludes)}
+    for manifest in _matching(root, "package.json", excludes):
+        if (manifest.parent / "package-lock.json").is_file() or "node_modules" in manifest.parts:
+            continue
+        try:
+            declared = json.loads(manifest.read_text(encoding="utf-8")).get("dependencies")
+        except (OSError, ValueError, AttributeError):
+            declared = True  # unreadable: say so rather than guess it is empty
+        if declared:
+            found.add(manifest)
     return sorted(found)
 
 

@@ -18,6 +18,7 @@ from golive.kit.check import CheckContext, CheckError
 from golive.kit.files import atomic_write
 from golive.kit.text import excerpt, redact
 from golive.results import Evidence, Measurement, Outcome, Status
+from golive.security._coverage import CoverageVerdict, judge_coverage
 from golive.security._params import GateParams, ScanParams
 from golive.security.base import RunState, Scanner, SecurityError, ToolRun
 from golive.security.baseline import load_baseline
@@ -55,17 +56,23 @@ def _write_artifacts(
     return written
 
 
-def _summary(report: FindingsReport, runs: Sequence[ToolRun], params: GateParams) -> str:
+def _summary(
+    report: FindingsReport, runs: Sequence[ToolRun], params: GateParams, coverage: CoverageVerdict
+) -> str:
     summary = summary_line(report, params.fail_on)
     skipped = [f"{r.tool} skipped" for r in runs if r.state is not RunState.RAN]
     if skipped:
         summary += f" ({', '.join(skipped)})"
+    if coverage.lines:
+        summary += f"; {', '.join(coverage.lines)}"
     if report.warnings:
         summary += f"; {len(report.warnings)} warning(s)"
     blocking = report.blocking(params.fail_on)
     if blocking:
         top = blocking[0]
         summary = f"{summary}; e.g. {top.severity.value}: {top.title} at {top.location}"
+    if coverage.problems:
+        summary = f"incomplete scan: {'; '.join(coverage.problems)}; {summary}"
     return redact(summary)
 
 
@@ -90,15 +97,19 @@ def judge(
         entries = load_baseline(ctx.path(params.baseline))
     except SecurityError as exc:
         raise CheckError(str(exc)) from None
-    report = build_report(runs, entries, warnings=warnings, target=target, today=date.today())
+    coverage = judge_coverage(runs, params.min_coverage if isinstance(params, ScanParams) else 100.0)
+    report = build_report(
+        runs, entries, warnings=[*warnings, *coverage.warnings], target=target, today=date.today()
+    )
     artifacts = [*extra_artifacts, *_write_artifacts(ctx, report, params, root)]
     measurements = (
         *(Measurement(name=f"findings_{s.value}", value=n) for s, n in report.counts().items()),
         Measurement(name="findings_suppressed", value=len(report.suppressed)),
+        *coverage.measurements,
         *extra_measurements,
     )
     reproducer = redact(" && ".join(r.command for r in runs if r.command))
-    text = render_text(report, params.fail_on)
+    text = "\n".join([*coverage.problems, render_text(report, params.fail_on)])
     evidence = Evidence(excerpt=excerpt(f"{notes}\n{text}" if notes else text), artifacts=tuple(artifacts))
     if not any(r.state is RunState.RAN for r in runs):
         reasons = "; ".join(f"{r.tool}: {r.reason}" for r in runs)
@@ -109,8 +120,8 @@ def judge(
             reproducer=reproducer,
         )
     return Outcome(
-        status=Status.FAIL if report.blocking(params.fail_on) else Status.PASS,
-        summary=_summary(report, runs, params),
+        status=Status.FAIL if report.blocking(params.fail_on) or coverage.problems else Status.PASS,
+        summary=_summary(report, runs, params, coverage),
         measurements=measurements,
         evidence=evidence,
         reproducer=reproducer,

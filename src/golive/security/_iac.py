@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,16 @@ from golive.kit.processes import find_tool
 from golive.security._iac_rules import ADVICE, compose_findings, dedupe_key, dockerfile_findings
 from golive.security._k8s_rules import kubernetes_findings
 from golive.security._tools import missing, relative, run_json
-from golive.security.base import Finding, Location, RunState, Severity, ToolRun, fingerprint
+from golive.security.base import (
+    Coverage,
+    Finding,
+    Location,
+    Missed,
+    RunState,
+    Severity,
+    ToolRun,
+    fingerprint,
+)
 
 COMPOSE_NAMES = re.compile(r"^(docker-)?compose(\.[\w.-]+)?\.ya?ml$")
 
@@ -64,22 +72,27 @@ _CHECKOV_SEVERITY = {
 }
 
 
-def _walk(root: Path, excludes: tuple[str, ...]) -> Iterator[Path]:
-    for p in sorted(root.rglob("*")):
-        rel = p.relative_to(root).parts
-        if p.is_file() and not any(part in excludes for part in rel[:-1]):
-            yield p
-
-
 def _is_dockerfile(p: Path) -> bool:
     return p.name == "Dockerfile" or p.name.startswith("Dockerfile.") or p.suffix == ".dockerfile"
+
+
+def is_iac_candidate(rel: str) -> bool:
+    """A file golive's IaC rules read: a Dockerfile, or YAML outside ``.github``."""
+    path = Path(rel)
+    if _is_dockerfile(path):
+        return True
+    return path.suffix in (".yml", ".yaml") and ".github" not in path.parts
+
+
+class HelmTemplate(Exception):
+    """A YAML file that is a template (``{{ ... }}``): not YAML until rendered."""
 
 
 def _load_yaml_docs(p: Path) -> list[Any]:
     yaml = YAML(typ="rt")
     text = p.read_text(encoding="utf-8", errors="replace")
-    if "{{" in text:  # Helm templates are not YAML until rendered
-        return []
+    if "{{" in text:
+        raise HelmTemplate()
     return [d for d in yaml.load_all(io.StringIO(text)) if d is not None]
 
 
@@ -95,37 +108,43 @@ def _manifests(docs: list[Any], rel: str) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
+_HELM = "a template ({{ ... }}): render it (helm template) and scan the output"
+
+
 @dataclass
 class GoliveIacScanner:
-    """golive's own Dockerfile, Kubernetes and compose rules."""
+    """golive's own Dockerfile, Kubernetes and compose rules over the files golive listed."""
 
-    excludes: tuple[str, ...]
+    files: tuple[str, ...]
     name: str = "golive"
 
     async def scan(self, root: Path, ctx: CheckContext) -> ToolRun:
-        """Parse the files locally; nothing is executed."""
+        """Parse the files locally; nothing is executed. A file it cannot read is reported."""
         findings: list[Finding] = []
         k8s: list[tuple[str, dict[str, Any]]] = []
-        skipped: list[str] = []
-        for p in _walk(root, self.excludes):
-            rel = relative(str(p), root)
+        missed: list[Missed] = []
+        for rel in self.files:
+            p = root / rel
             if _is_dockerfile(p):
                 findings += dockerfile_findings(p.read_text(encoding="utf-8", errors="replace"), rel)
                 continue
-            if p.suffix not in (".yml", ".yaml") or ".github" in p.relative_to(root).parts:
-                continue
             try:
                 docs = _load_yaml_docs(p)
-            except YAMLError:
-                skipped.append(rel)
+            except HelmTemplate:
+                missed.append(Missed(item=rel, reason=_HELM))
+                continue
+            except YAMLError as exc:
+                problem = str(getattr(exc, "problem", "") or "") or type(exc).__name__
+                missed.append(Missed(item=rel, reason=f"not valid YAML: {problem}"))
                 continue
             if COMPOSE_NAMES.match(p.name):
                 findings += [f for doc in docs if isinstance(doc, dict) for f in compose_findings(doc, rel)]
             else:
                 k8s += _manifests(docs, rel)
         findings += kubernetes_findings(k8s)
-        reason = f"not YAML, skipped: {', '.join(skipped)}" if skipped else ""
-        return ToolRun(tool=self.name, state=RunState.RAN, findings=tuple(findings), reason=reason)
+        asked = len(self.files)
+        coverage = Coverage(unit="files", asked=asked, scanned=asked - len(missed), missed=tuple(missed))
+        return ToolRun(tool=self.name, state=RunState.RAN, findings=tuple(findings), coverage=(coverage,))
 
 
 def _checkov_resource(check_type: str, resource: str) -> str:
@@ -163,6 +182,17 @@ def _checkov_finding(failed: dict[str, Any], check_type: str, root: Path) -> Fin
     )
 
 
+def _checkov_reads(path: Path) -> bool:
+    """A file checkov's frameworks here take: a Dockerfile, or YAML that declares Kubernetes kinds."""
+    if _is_dockerfile(path):
+        return True
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True  # unreadable: counted, so that checkov's silence about it is not coverage
+    return "apiVersion" in text and re.search(r"^\s*kind:", text, re.M) is not None
+
+
 @dataclass
 class CheckovScanner:
     """checkov on Dockerfiles and Kubernetes manifests (``--skip-download``: offline)."""
@@ -171,15 +201,18 @@ class CheckovScanner:
     frameworks: tuple[str, ...] = ("dockerfile", "kubernetes")
     name: str = "checkov"
 
+    #: The files golive asked about (Dockerfiles and YAML); checkov's parse errors are missed.
+    files: tuple[str, ...] = ()
+
     def _argv(self, exe: str) -> list[str]:
         argv = [exe, "-d", ".", "--framework", *self.frameworks, "--skip-download"]
-        argv += ["-o", "json", "--quiet", "--compact"]
+        argv += ["-o", "json", "--compact"]
         for ex in self.excludes:
             argv += ["--skip-path", ex]
         return argv
 
     async def scan(self, root: Path, ctx: CheckContext) -> ToolRun:
-        """Run checkov and keep its failed checks."""
+        """Run checkov and keep its failed checks; the files it could not parse are reported."""
         exe = find_tool("checkov")
         if exe is None:
             return ToolRun(tool=self.name, state=RunState.SKIPPED, reason=missing("checkov"))
@@ -191,11 +224,21 @@ class CheckovScanner:
             for rep in reports
             for failed in (rep.get("results") or {}).get("failed_checks", []) or []
         ]
+        errors = sorted(
+            {
+                relative(str(path).lstrip("/"), root)
+                for rep in reports
+                for path in (rep.get("results") or {}).get("parsing_errors", []) or []
+            }
+        )
+        missed = tuple(Missed(item=e, reason="checkov could not parse it") for e in errors)
+        asked = len({f for f in self.files if _checkov_reads(root / f)} | set(errors))
         versions = [str((rep.get("summary") or {}).get("checkov_version", "")) for rep in reports]
         return ToolRun(
             tool=self.name,
             state=RunState.RAN,
             findings=tuple(findings),
+            coverage=(Coverage(unit="files", asked=asked, scanned=asked - len(missed), missed=missed),),
             command=result.command_line,
             version=next(filter(None, versions), ""),
             information_uri="https://www.checkov.io/",

@@ -35,6 +35,13 @@ class ScanParams(GateParams):
     exclude: list[str] = Field(
         default_factory=list, description="Directory names to skip, on top of .git, .venv, ..."
     )
+    min_coverage: float = Field(
+        default=100,
+        ge=0,
+        le=100,
+        description="Percent of what golive asked each scanner to analyse (files, packages, "
+        "commits) it must cover; below it the check fails naming what was missed.",
+    )
 
     def excludes(self) -> tuple[str, ...]:
         """The directories no scanner enters."""
@@ -58,8 +65,14 @@ class SastParams(ScanParams):
 class SecretsParams(ScanParams):
     """Params of ``security.secrets``."""
 
-    history: bool = Field(default=True, description="Also scan lines added in git history.")
-    max_commits: int = Field(default=200, ge=1, le=100_000)
+    history: bool = Field(
+        default=True, description="Also scan lines added in git history (every commit of every ref)."
+    )
+    max_commits: int | None = Field(
+        default=None,
+        ge=1,
+        description="Scan only the newest N commits of the history (default: all of them).",
+    )
 
 
 class DependenciesParams(ScanParams):
@@ -151,6 +164,11 @@ class ProbeParams(GateParams):
     rate_limit: RateLimitSettings | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1, le=8 * 1024 * 1024)
     body_size_path: str | None = None
+    public_operations: list[str] | None = Field(
+        default=None,
+        description="Operations meant to answer without credentials ('POST /auth/login', 'GET /products*'); "
+        "when set, any other operation that lets an anonymous request through is a finding.",
+    )
     max_routes: int = Field(default=40, ge=1, le=500)
     max_requests: int = Field(default=2000, ge=10, le=20_000)
     request_timeout: float = Field(default=5.0, gt=0, le=60)

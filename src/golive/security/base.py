@@ -139,12 +139,50 @@ class RunState(enum.StrEnum):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Missed:
+    """One item a tool was asked to analyse but did not (a file it could not parse, ...)."""
+
+    item: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Coverage:
+    """What a tool covered, measured: ``scanned`` of the ``asked`` items of one kind.
+
+    ``unit`` names the kind (``files``, ``packages``, ``commits``); ``missed`` names the items
+    not covered and why (it may hold fewer entries than ``asked - scanned`` when a tool only
+    reports a count). ``label`` distinguishes two coverages of one tool (``history``).
+    ``incomplete`` says why even ``asked`` falls short of the whole (a shallow clone's history):
+    such a coverage is never complete, whatever the counts.
+    """
+
+    unit: str
+    asked: int
+    scanned: int
+    missed: tuple[Missed, ...] = ()
+    label: str = ""
+    incomplete: str = ""
+
+    @property
+    def percent(self) -> float:
+        """Scanned over asked, in percent (100 when nothing was asked)."""
+        return 100.0 if self.asked <= 0 else 100.0 * self.scanned / self.asked
+
+    @property
+    def name(self) -> str:
+        """The measurement prefix: ``files``, or ``history_commits`` with a label."""
+        return f"{self.label}_{self.unit}" if self.label else self.unit
+
+
+@dataclass(frozen=True, kw_only=True)
 class ToolRun:
-    """What one tool did during a scan: its findings, or why it did not run."""
+    """What one tool did during a scan: its findings, what it covered, or why it did not run."""
 
     tool: str
     state: RunState
     findings: tuple[Finding, ...] = ()
+    coverage: tuple[Coverage, ...] = ()
     reason: str = ""
     command: str = ""
     version: str = ""

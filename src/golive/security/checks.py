@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import functools
 import time
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from golive.kit.check import CheckContext, CheckError
-from golive.results import Measurement, Outcome
-from golive.security._dast import run_probes
+from golive.kit.files import atomic_write
+from golive.kit.outcomes import no_data
+from golive.results import Measurement, Outcome, Status
+from golive.security import _dast_declared as declared_auth
+from golive.security._dast import ProbeRun, run_probes
 from golive.security._dependencies import scan_dependencies
 from golive.security._gate import judge, scan_all, scan_root
-from golive.security._iac import CheckovScanner, GoliveIacScanner
+from golive.security._iac import CheckovScanner, GoliveIacScanner, is_iac_candidate
 from golive.security._params import (
     DependenciesParams,
     IacParams,
@@ -28,9 +32,17 @@ from golive.security._params import (
     WorkflowsParams,
 )
 from golive.security._probe import GuardedClient, Prober
-from golive.security._sast import BanditScanner, SemgrepScanner, shipped_rules
+from golive.security._sast import (
+    BanditScanner,
+    SemgrepScanner,
+    python_source,
+    rule_languages,
+    semgrep_target,
+    shipped_rules,
+)
 from golive.security._secrets import DetectSecretsScanner
-from golive.security._workflows import ZizmorScanner
+from golive.security._tools import list_files
+from golive.security._workflows import ZizmorScanner, workflow_files
 from golive.security.base import RunState, Scanner, SecurityError, ToolRun
 
 #: What the traffic guard names when it refuses a target.
@@ -48,16 +60,27 @@ class SastCheck:
     Params: ClassVar[type[SastParams]] = SastParams
 
     async def run(self, params: SastParams, ctx: CheckContext) -> Outcome:
-        """Run the selected analysers and merge what they found."""
+        """Run the selected analysers on the files golive listed and merge what they found."""
         root = scan_root(params, ctx)
         scanners: list[Scanner] = []
+        asked: dict[str, int] = {}
         if "bandit" in params.tools:
-            scanners.append(BanditScanner(excludes=params.excludes()))
+            files = tuple(list_files(root, params.excludes(), python_source(root)))
+            asked["bandit"] = len(files)
+            scanners.append(BanditScanner(files=files))
         if "semgrep" in params.tools:
             rules = [*(shipped_rules() if params.shipped_rules else []), *(ctx.path(r) for r in params.rules)]
             if not rules:
                 raise CheckError("semgrep has no rule files: keep shipped_rules or name local rules")
-            scanners.append(SemgrepScanner(rules=tuple(rules), excludes=params.excludes()))
+            keep = semgrep_target(rule_languages(rules))
+            files = tuple(list_files(root, params.excludes(), keep))
+            asked["semgrep"] = len(files)
+            scanners.append(SemgrepScanner(rules=tuple(rules), files=files))
+        if not any(asked.values()):
+            return no_data(
+                f"nothing to analyse: no source files for {', '.join(asked)} under {params.path} "
+                f"(excluding {', '.join(params.excludes())}); point path at the service's source"
+            )
         runs = await scan_all(scanners, root, ctx)
         return judge(ctx, params, runs, target=str(root), root=root)
 
@@ -75,12 +98,14 @@ class SecretsCheck:
     async def run(self, params: SecretsParams, ctx: CheckContext) -> Outcome:
         """Scan; only the secret's type, place and hash are ever reported."""
         root = scan_root(params, ctx)
-        scanner = DetectSecretsScanner(
-            excludes=params.excludes(), history=params.history, max_commits=params.max_commits
+        files = tuple(list_files(root, params.excludes()))
+        if not files:
+            return no_data(f"nothing to scan: no files under {params.path}; point path at the repository")
+        scanner = DetectSecretsScanner(files=files, history=params.history, max_commits=params.max_commits)
+        run = await scanner.scan(root, ctx)
+        return judge(
+            ctx, params, [run], target=str(root), root=root, warnings=scanner.warnings, notes=run.reason
         )
-        runs = await scan_all([scanner], root, ctx)
-        warnings = [r.reason for r in runs if r.state is RunState.RAN and r.reason]
-        return judge(ctx, params, runs, target=str(root), root=root, warnings=warnings)
 
 
 class DependenciesCheck:
@@ -97,6 +122,11 @@ class DependenciesCheck:
         """Parse the lock files, match every pinned version against OSV advisories."""
         root = scan_root(params, ctx)
         scan = await scan_dependencies(params, ctx, root)
+        if scan is None:
+            return no_data(
+                f"nothing to check: no dependency file (requirements, pyproject, poetry/uv lock, "
+                f"package-lock.json) under {params.path}; point path at the project or name its files"
+            )
         return judge(
             ctx,
             params,
@@ -121,13 +151,19 @@ class IacCheck:
     Params: ClassVar[type[IacParams]] = IacParams
 
     async def run(self, params: IacParams, ctx: CheckContext) -> Outcome:
-        """Run the selected scanners over the directory."""
+        """Run the selected scanners over the Dockerfiles and YAML files golive listed."""
         root = scan_root(params, ctx)
+        files = tuple(list_files(root, params.excludes(), is_iac_candidate))
+        if not files:
+            return no_data(
+                f"nothing to analyse: no Dockerfile or YAML (Kubernetes, compose) under {params.path}; "
+                "point path at the deployment files"
+            )
         scanners: list[Scanner] = []
         if "golive" in params.tools:
-            scanners.append(GoliveIacScanner(excludes=params.excludes()))
+            scanners.append(GoliveIacScanner(files=files))
         if "checkov" in params.tools:
-            scanners.append(CheckovScanner(excludes=params.excludes()))
+            scanners.append(CheckovScanner(excludes=params.excludes(), files=files))
         runs = await scan_all(scanners, root, ctx)
         return judge(ctx, params, runs, target=str(root), root=root)
 
@@ -143,9 +179,15 @@ class WorkflowsCheck:
     Params: ClassVar[type[WorkflowsParams]] = WorkflowsParams
 
     async def run(self, params: WorkflowsParams, ctx: CheckContext) -> Outcome:
-        """Audit ``.github/workflows`` under the path."""
+        """Audit every workflow file in ``.github/workflows`` under the path."""
         root = scan_root(params, ctx)
-        runs = await scan_all([ZizmorScanner(persona=params.persona)], root, ctx)
+        files = tuple(workflow_files(root))
+        if not files:
+            return no_data(
+                f"nothing to audit: no workflow or action file under {params.path}/.github; point path "
+                "at the repository root that holds them"
+            )
+        runs = await scan_all([ZizmorScanner(files=files, persona=params.persona)], root, ctx)
         return judge(ctx, params, runs, target=str(root), root=root)
 
 
@@ -173,24 +215,51 @@ class ProbeCheck:
         )
         started = time.monotonic()
         try:
-            log = await run_probes(Prober(client=client, base=base, params=params), params, ctx)
+            probe = await run_probes(Prober(client=client, base=base, params=params), params, ctx)
         except SecurityError as exc:
             raise CheckError(f"{exc} (after {client.sent} request(s))") from None
+        record = declared_auth.state_file(ctx)
+        previous, note = declared_auth.load(record)
+        current = declared_auth.declared(probe.operations)
+        log = probe.log
+        log.note(note)
+        if previous is not None:
+            log.extend(declared_auth.compare(previous, current, base))
+        snapshot = declared_auth.dumps(current, base, datetime.now(UTC).isoformat(timespec="seconds"))
+        atomic_write(ctx.artifacts_dir / "declared-auth.json", snapshot)
         run = ToolRun(
             tool="golive-probe",
             state=RunState.RAN,
             findings=tuple(log.findings),
             reason=f"{client.sent} request(s) to {base}",
         )
-        return judge(
+        outcome = judge(
             ctx,
             params,
             [run],
             target=base,
             root=None,
             notes="\n".join(log.lines),
-            extra_measurements=(
-                Measurement(name="requests", value=client.sent, target=f"<= {params.max_requests}"),
-                Measurement(name="probe_duration", value=round(time.monotonic() - started, 3), unit="s"),
-            ),
+            extra_artifacts=(str(ctx.artifacts_dir / "declared-auth.json"),),
+            extra_measurements=_probe_measurements(params, probe, client.sent, time.monotonic() - started),
         )
+        if outcome.status is Status.PASS:
+            declared_auth.save(record, snapshot)
+        return outcome
+
+
+def _probe_measurements(
+    params: ProbeParams, probe: ProbeRun, sent: int, took: float
+) -> tuple[Measurement, ...]:
+    out = [
+        Measurement(name="requests", value=sent, target=f"<= {params.max_requests}"),
+        Measurement(name="probe_duration", value=round(took, 3), unit="s"),
+        Measurement(name="operations", value=len(probe.operations)),
+    ]
+    if probe.anonymous is not None:
+        out += [
+            Measurement(name="operations_probed_anonymously", value=probe.anonymous.probed),
+            Measurement(name="operations_refused_anonymously", value=probe.anonymous.refused),
+            Measurement(name="operations_not_sent", value=len(probe.anonymous.not_sent)),
+        ]
+    return tuple(out)

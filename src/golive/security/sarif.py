@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from golive.security.base import Finding, Severity
+from golive.kit.text import redact
+from golive.security.base import Finding, Severity, ToolRun
 from golive.security.findings import FindingsReport
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -144,11 +145,31 @@ def to_sarif(report: FindingsReport, *, prefix: str = "") -> dict[str, Any]:
         }
         if versions.get(tool):
             driver["version"] = versions[tool]
-        runs.append(
-            {
-                "tool": {"driver": driver},
-                "results": results,
-                "automationDetails": {"id": f"golive/{tool}/"},
-            }
-        )
+        entry: dict[str, Any] = {
+            "tool": {"driver": driver},
+            "results": results,
+            "automationDetails": {"id": f"golive/{tool}/"},
+        }
+        notes = [n for r in report.runs if r.tool == tool for n in _not_analysed(r, prefix)]
+        if notes:
+            entry["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": notes}]
+        runs.append(entry)
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": runs}
+
+
+def _not_analysed(run: ToolRun, prefix: str) -> list[dict[str, Any]]:
+    """A SARIF notification per item the tool was asked to analyse and did not."""
+    out = []
+    for cov in run.coverage:
+        for m in cov.missed:
+            note: dict[str, Any] = {
+                "level": "warning",
+                "message": {"text": redact(f"{run.tool} did not analyse {m.item}: {m.reason}")},
+            }
+            if cov.unit == "files":
+                uri = prefix + m.item
+                note["locations"] = [
+                    {"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}}}
+                ]
+            out.append(note)
+    return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import inspect
 import re
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -298,6 +299,30 @@ class SpecLoader:
         ]
         final = spec.model_copy(update={"criteria": criteria})
         return final.with_path(path or Path(display))
+
+    def warnings(self, spec: models.Spec, *, display: str | None = None) -> list[SpecProblem]:
+        """What the check types warn about in a valid spec, each at its criterion's line.
+
+        A check type may expose ``warnings(params, base_dir) -> list[str]`` (a static or class
+        method; ``base_dir`` is the spec's directory; ``warnings(params)`` works too): things
+        that are valid but will not give a verdict, e.g. a load plan too short to judge its
+        thresholds.
+        """
+        name = display or str(spec.path)
+        tree = _parse_mapping(spec.path.read_text(encoding="utf-8"), name, "expected a mapping")
+        positions = _Positions(tree)
+        found: list[SpecProblem] = []
+        for index, criterion in enumerate(spec.criteria):
+            hook = getattr(self.registry.get(criterion.check.type), "warnings", None)
+            if not callable(hook):
+                continue
+            takes_dir = len(inspect.signature(hook).parameters) >= 2
+            messages = hook(criterion.check.params, spec.root) if takes_dir else hook(criterion.check.params)
+            line, col = positions.locate(("criteria", index))
+            found += [
+                SpecProblem(file=name, line=line, col=col, message=f"{criterion.id}: {m}") for m in messages
+            ]
+        return found
 
     def _semantic(self, data: dict[str, Any], add: Callable[[Loc, str], None]) -> None:
         """Cross-field rules that a schema cannot express, on the raw document.

@@ -1,8 +1,11 @@
 """Map pipeline jobs to the stages a production pipeline needs, and judge its gates.
 
-Detection reads what jobs *do* (the commands and actions of their steps), not only what
-they are called; a gate counts only when it is enforced: the step that carries it can
-fail the job (no ``continue-on-error``, no ``|| true``, no ``--exit-zero``).
+Detection reads what jobs *do* (the commands and actions of their steps, and the scripts
+those call), not only what they are called; a gate counts only when it is enforced: its
+failure fails the job (no ``continue-on-error`` on the step or job, no ``|| true`` or
+``|| echo``, no ``set +e``, no ``; exit 0`` without errexit, no pipe without pipefail, no
+``--exit-zero``: see :mod:`golive.testing._workflows_shell`). Every gate step that cannot
+fail the pipeline is reported with its ``file:line`` and the suppression.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from configparser import Error as ConfigError
 from dataclasses import dataclass
 from pathlib import Path
 
+from golive.testing._workflows_shell import Command
 from golive.testing.base import Job, Pipeline, Step
 
 
@@ -99,23 +103,34 @@ _VERIFY = _rx(
     r"|/healthz|/readyz"
 )
 _ROLLBACK = _rx(r"roll ?back|\bundo\b|\brevert\b")
+_NEVER = _rx(r"^\s*(\$\{\{\s*)?(false|0|'')(\s*\}\})?\s*$")
 _GOLIVE = _rx(r"\bgolive\s+review\b")
-_IGNORED = _rx(r"\|\|\s*(true|:|exit 0)\b|--exit-zero|--no-exit-codes|--exit-code[ =]0\b")
 
 _COV_FLAG = re.compile(r"--cov-fail-under[= ](\d+(?:\.\d+)?)|--fail-under[= ](\d+(?:\.\d+)?)")
 
 
 @dataclass(frozen=True, kw_only=True)
 class Provider:
-    """A job (and step) that provides a stage or a gate."""
+    """A job (and step, and command) that provides a stage or a gate."""
 
     job: Job
     step: Step | None = None
     note: str = ""
+    command: Command | None = None
+    """The command that runs the tool (``None`` for an action or a whole job)."""
 
     def __str__(self) -> str:
         where = self.job.label + (f" (step {self.step.label!r})" if self.step else "")
         return where + (f": {self.note}" if self.note else "")
+
+    @property
+    def gap(self) -> str:
+        """``file:line `command`: why it cannot fail the pipeline``."""
+        if self.command is not None:
+            return f"{self.command.where} `{self.command.text}`: {self.note}"
+        if self.step is not None and self.step.where:
+            return f"{self.step.where} (step {self.step.label!r}): {self.note}"
+        return f"{self.job.label}: {self.note}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -155,26 +170,25 @@ _INSTALL = _rx(
 )
 
 
-def _lines(step: Step, pattern: re.Pattern[str]) -> list[str]:
-    """Lines of the step's script that run the tool (installing it does not count)."""
+def _lines(step: Step, pattern: re.Pattern[str]) -> list[Command]:
+    """Commands of the step (scripts it calls included) that run the tool.
+
+    Installing the tool, or printing its name, does not count.
+    """
     return [
-        line
-        for line in step.run.splitlines()
-        if any(pattern.search(part) and not _INSTALL.search(part) for part in re.split(r"&&|;", line))
+        c for c in step.commands if pattern.search(c.text) and not _INSTALL.search(c.text) and not c.plumbing
     ]
 
 
-def _ignored(job: Job, step: Step | None, lines: list[str]) -> str:
+def _ignored(job: Job, step: Step | None, commands: list[Command]) -> str:
     """Why a failure of this step would not fail the pipeline ('' when it would)."""
     if job.continue_on_error:
-        return "job has continue-on-error"
+        return f"job has continue-on-error ({job.coe_where})"
     if step is not None and step.continue_on_error:
-        return "step has continue-on-error"
-    for line in lines:
-        m = _IGNORED.search(line)
-        if m:
-            return f"exit status ignored ({m.group(0).strip()})"
-    return ""
+        return f"step has continue-on-error ({step.coe_where})"
+    if any(_NEVER.match(c) for c in (job.condition, step.condition if step else "")):
+        return "never runs (`if:` is always false)"
+    return next((c.suppressed for c in commands if c.suppressed), "")
 
 
 def _by_steps(
@@ -183,19 +197,21 @@ def _by_steps(
     uses: re.Pattern[str] | None,
     job_filter: Callable[[Job, Step], bool] | None = None,
 ) -> tuple[list[Provider], list[Provider]]:
+    """One provider per command (or action) that runs the tool: enforced ones, then the others."""
     good: list[Provider] = []
     bad: list[Provider] = []
     for job in pipeline.jobs:
         for step in job.steps:
-            lines = _lines(step, run) if run is not None else []
-            hit_run = bool(lines)
+            commands = _lines(step, run) if run is not None else []
             hit_uses = uses is not None and bool(step.uses) and bool(uses.search(step.uses))
-            if not (hit_run or hit_uses):
+            if not (commands or hit_uses) or (job_filter is not None and not job_filter(job, step)):
                 continue
-            if job_filter is not None and not job_filter(job, step):
-                continue
-            why = _ignored(job, step, lines)
-            (bad if why else good).append(Provider(job=job, step=step, note=why))
+            for command in commands:
+                why = _ignored(job, step, [command])
+                (bad if why else good).append(Provider(job=job, step=step, note=why, command=command))
+            if hit_uses:
+                why = _ignored(job, step, [])
+                (bad if why else good).append(Provider(job=job, step=step, note=why))
     return good, bad
 
 
@@ -277,7 +293,8 @@ def find_stages(pipeline: Pipeline) -> dict[Stage, StageFinding]:
             )
             if not (after_prod or deploy_before):
                 continue
-            why = _ignored(job, step, step.run.splitlines())
+            checks = _lines(step, _VERIFY) or list(step.commands)
+            why = _ignored(job, step, checks)
             (verify_bad if why else verify_good).append(Provider(job=job, step=step, note=why))
     put(Stage.VERIFY, verify_good, verify_bad)
 
@@ -328,13 +345,13 @@ def _coverage_gate(pipeline: Pipeline, root: Path, min_coverage: float) -> GateF
     runs_coverage = False
     for job in pipeline.jobs:
         for step in job.steps:
-            if re.search(r"--cov\b|--cov=|coverage (run|report|xml)|pytest-cov", step.run):
-                runs_coverage = True
-            for line in step.run.splitlines():
-                for m in _COV_FLAG.finditer(line):
+            for command in step.commands:
+                if re.search(r"--cov\b|--cov=|coverage (run|report|xml)|pytest-cov", command.text):
+                    runs_coverage = True
+                for m in _COV_FLAG.finditer(command.text):
                     value = float(m.group(1) or m.group(2))
-                    where = f"{job.label} (step {step.label!r}): {m.group(0)}"
-                    why = _ignored(job, step, [line])
+                    where = f"{job.label} (step {step.label!r}) at {command.where}: {m.group(0)}"
+                    why = _ignored(job, step, [command])
                     if why:
                         weak.append(f"{where} - {why}")
                     elif value < min_coverage:
@@ -361,17 +378,20 @@ def _coverage_gate(pipeline: Pipeline, root: Path, min_coverage: float) -> GateF
 
 def _scanner_weakness(provider: Provider, step: Step) -> str:
     """Why a scanner step passes even when it finds something ("" when it fails the job)."""
-    text = step.run + " " + " ".join(f"{k}={v}" for k, v in step.with_.items())
+    run = provider.command.text if provider.command is not None else ""
+    text = run + " " + " ".join(f"{k}={v}" for k, v in step.with_.items())
+    command = provider.command
+    where = f"{command.where} `{command.text}`" if command is not None else str(provider)
     if step.uses.startswith("github/codeql-action") and not step.run:
         return f"{provider}: CodeQL alerts do not fail the job"
     if re.search(r"\btrivy\b", text + step.uses, re.I) and not re.search(
         r"--exit-code[ =]1|exit-code=['\"]?1", text
     ):
-        return f"{provider}: trivy exits 0 on findings without --exit-code 1"
-    if re.search(r"\bsemgrep\b(?!\s+ci)", step.run) and "--error" not in step.run:
-        return f"{provider}: semgrep scan exits 0 on findings without --error"
-    if re.search(r"\bdetect-secrets scan\b", step.run):
-        return f"{provider}: detect-secrets scan only writes a baseline"
+        return f"{where}: trivy exits 0 on findings without --exit-code 1"
+    if re.search(r"\bsemgrep\b(?!\s+ci)", run) and "--error" not in run:
+        return f"{where}: semgrep scan exits 0 on findings without --error"
+    if re.search(r"\bdetect-secrets scan\b", run):
+        return f"{where}: detect-secrets scan only writes a baseline"
     return ""
 
 
@@ -379,7 +399,7 @@ def _security_gate(stages: dict[Stage, StageFinding]) -> GateFinding:
     """A scanner that fails the job on findings."""
     sec = stages[Stage.SECURITY]
     enforced: list[str] = []
-    weak = [str(p) for p in sec.unenforced]
+    weak = [p.gap for p in sec.unenforced]
     for p in sec.providers:
         if p.step is None:
             continue
@@ -412,7 +432,8 @@ def _golive_gate(pipeline: Pipeline, stages: dict[Stage, StageFinding]) -> GateF
             why = _ignored(job, step, lines)
             where = f"{job.label} (step {step.label!r})"
             if why:
-                weak.append(f"{where} - {why}")
+                at = lines[0].where if lines else step.where
+                weak.append(f"{where} at {at} - {why}")
             elif not before_prod:
                 weak.append(f"{where} - does not gate the production deploy")
             else:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from golive.errors import GoliveError
+from golive.testing._workflows_shell import Command
 
 
 class TestingError(GoliveError):
@@ -31,6 +32,11 @@ class Step:
     with_: Mapping[str, str] = field(default_factory=dict)
     continue_on_error: bool = False
     condition: str = ""
+    where: str = ""
+    """``file:line`` of the step; ``continue_on_error`` is written at :attr:`coe_where`."""
+    coe_where: str = ""
+    commands: tuple[Command, ...] = ()
+    """What ``run`` executes, scripts it calls included, each with why its failure is lost."""
 
     @property
     def label(self) -> str:
@@ -52,6 +58,8 @@ class Job:
     condition: str = ""
     #: A reusable workflow the job calls (``uses: ./.github/workflows/cd.yml``).
     calls: str = ""
+    #: ``file:line`` of the job's ``continue-on-error``, when it has one.
+    coe_where: str = ""
 
     @property
     def label(self) -> str:

@@ -57,20 +57,29 @@ class PipelineParams(Params):
 
 
 def _stage_report(params: PipelineParams, stages: dict[Stage, StageFinding], found: Findings) -> list[str]:
-    """A line per stage with its providers; required stages missing or not enforced are problems."""
+    """A line per stage with its providers.
+
+    In a required stage every step that cannot fail the pipeline is a problem naming its
+    ``file:line`` and the suppression, even when another step of the stage is enforced: a
+    gate that is reported but not enforced lets a failure through. A required stage with no
+    provider at all is missing.
+    """
     lines = []
     for stage in Stage:
         finding = stages[stage]
         required = stage in params.stages
         mark = "found" if finding.found else ("MISSING" if required else "absent (optional)")
+        if finding.unenforced and not finding.found:
+            mark = "NOT ENFORCED" if required else "not enforced (optional)"
         lines.append(f"[{mark}] {STAGE_TITLES[stage]}")
         lines += [f"    provided by {p}" for p in finding.providers[:3]]
-        lines += [f"    not enforced: {p}" for p in finding.unenforced[:3]]
-        if required and not finding.found:
-            if finding.unenforced:
-                found.problem(f"stage not enforced: {STAGE_TITLES[stage]} ({finding.unenforced[0].note})")
-            else:
-                found.problem(f"missing stage: {STAGE_TITLES[stage]}")
+        lines += [f"    not enforced: {p.gap}" for p in finding.unenforced]
+        if not required:
+            continue
+        for p in finding.unenforced:
+            found.problem(f"{STAGE_TITLES[stage]} not enforced: {p.gap}")
+        if not finding.found and not finding.unenforced:
+            found.problem(f"missing stage: {STAGE_TITLES[stage]}")
     return lines
 
 
