@@ -144,7 +144,10 @@ def test_migrations_drift_and_risky_operations(review: Run, tmp_path: Path) -> N
     }
     res = one(review, check).results[0]
     assert res.status is Status.FAIL
-    assert res.summary == "downgrade to base left tables behind: audit; then upgrade head again failed"
+    assert res.summary == (
+        "downgrade of 0002 (to 0001) did not bring back the schema of 0001: table audit is still there; "
+        "then upgrade head again failed"
+    )
     text = res.evidence.excerpt
     assert "0002_risky.py: drop_column(accounts) drops column accounts.legacy_code, still referenced" in text
     assert "models.py:5" in text
@@ -158,7 +161,10 @@ def test_migrations_drift_and_risky_operations(review: Run, tmp_path: Path) -> N
     check.update(database="sqlite")
     check.pop("server_url")
     res = one(review, check).results[0]
-    assert res.status is Status.FAIL and res.summary.startswith("downgrade to base left tables behind: audit")
+    assert res.status is Status.FAIL
+    assert res.summary.startswith(
+        "downgrade of 0002 (to 0001) did not bring back the schema of 0001: table audit"
+    )
     failing = {"type": "db.migrations", "commands": {"upgrade": "echo boom >&2; exit 4", "downgrade": "true"}}
     res = one(review, failing).results[0]
     assert res.status is Status.FAIL
@@ -289,3 +295,19 @@ def test_params_are_validated(review: Run) -> None:
     assert "give exactly one of dir or list_command" in str(err.value.problems[0])
     with pytest.raises(SpecError):
         one(review, {"type": "dr.drill", "start": [], "marker_table": "x; drop"})
+
+
+def test_drill_recovery_modes_are_validated(review: Run) -> None:
+    from golive.errors import SpecError
+
+    for check, message in (
+        ({"type": "dr.drill"}, "recovery: scratch needs start"),
+        (
+            {"type": "dr.drill", "recovery": "in_place", "stop": "x", "restart": "y", "start": "z"},
+            "recovery: in_place brings the service back with restart, not start",
+        ),
+        ({"type": "dr.drill", "recovery": "in_place", "restart": "y"}, "recovery: in_place needs stop"),
+    ):
+        with pytest.raises(SpecError) as err:
+            one(review, check)
+        assert message in str(err.value.problems[0]), err.value.problems

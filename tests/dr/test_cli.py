@@ -80,3 +80,34 @@ def test_init_dr_keeps_an_edited_runbook(tmp_path: Path, snapshot: SnapshotAsser
     assert "systemctl stop shop" in target.read_text()
     bad = runner.invoke(app, ["init", "dr", str(tmp_path), "--env", "prod"])
     assert bad.exit_code == 2 and "unknown environment 'prod'" in bad.output
+
+
+def test_init_dr_writes_the_in_place_recovery(tmp_path: Path) -> None:
+    drill = {
+        "type": "dr.drill",
+        "recovery": "in_place",
+        "backup_command": "ops/backup.sh",
+        "stop": "ops/service.sh stop",
+        "restore_command": 'DATABASE_URL="$RESTORED_DATABASE_URL" ops/restore.sh "$BACKUP_FILE"',
+        "restart": "ops/service.sh start",
+    }
+    write_spec(
+        tmp_path,
+        [crit("dr.drill", drill, area="dr")],
+        environments={
+            "local": {"base_url": "http://127.0.0.1:8100", "database_url": "sqlite:///.golive/stack/shop.db"}
+        },
+    )
+    result = CliRunner().invoke(app, ["init", "dr", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "docs" / "DR_RUNBOOK.md").read_text()
+    steps = [
+        "ops/service.sh stop",
+        "**Move the broken database aside**",
+        'DATABASE_URL="$RESTORED_DATABASE_URL" ops/restore.sh "$BACKUP_FILE"',
+        "ops/service.sh start",
+        "`curl -fsS http://127.0.0.1:8100/readyz` must answer 2xx",
+    ]
+    positions = [text.index(step) for step in steps]
+    assert positions == sorted(positions), "the runbook lists the recovery out of order"
+    assert "DRILL_PORT" not in text and "Fail over" not in text

@@ -125,7 +125,7 @@ def test_drill_passes_on_postgresql(review: Run, pg_source: str, tmp_path: Path)
     # Markers kept coming for 600 ms after the snapshot: that is the data the drill lost.
     assert 0.4 < m["rpo"].value < 30
     assert m["rows_verified"].value > 300
-    assert "checksums equal to the backup snapshot" in result.summary
+    assert "checksums equal to the source at backup time" in result.summary
     for step in ("backup", "loss: stop the service", "restore", "wait until ready", "verify checksums"):
         assert step in result.evidence.excerpt
     report = drill_report(tmp_path)
@@ -204,9 +204,9 @@ def test_restore_missing_rows_is_detected(review: Run, pg_source: str, tmp_path:
     result = r.results[0]
     assert result.status is Status.FAIL, result.summary
     text = result.evidence.excerpt
-    assert "table public.products: 300 rows at the backup snapshot, 297 restored" in text
+    assert "table public.products: 300 rows in the source at backup time, 297 restored" in text
     assert "table public.users: content checksum" in text
-    assert "query products: '297' restored, '300' at the backup snapshot" in text
+    assert "query products: '297' restored, '300' in the source at backup time" in text
     assert_scratch_dropped(tmp_path)
 
 

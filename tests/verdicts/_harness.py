@@ -33,6 +33,8 @@ class Defect:
     #: Static checks need no running stack (faster); checks of the live service do.
     up: bool = False
     env: dict[str, str] = field(default_factory=dict)
+    #: ``fail`` for a measured miss; ``error`` only where golive cannot judge (a missing tool).
+    expect: str = "fail"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -55,6 +55,82 @@ def _page_black_hole(root: Path) -> None:
     replace_in(root / "monitoring/alertmanager.yml", "receivers:\n", "receivers:\n  - name: blackhole\n")
 
 
+def _admin_route_lost_auth(root: Path) -> None:
+    # A refactor dropped the admin dependency; FastAPI drops the route's security from the
+    # OpenAPI document with it, so the document no longer says it needs auth.
+    replace_in(
+        root / "src/storefront/api/ops.py",
+        "def get_faults(ctx: Ctx, admin: AdminUser) -> FaultsOut:",
+        "def get_faults(ctx: Ctx) -> FaultsOut:",
+    )
+
+
+def _leaked_partner_key(root: Path) -> None:
+    path = root / "src/storefront/services/payments.py"
+    path.write_text(path.read_text() + '\npartner_api_key = "9f2c4e7a1b3d5f6081a2c3e4f5a6b7c8d9e0f1a2"\n')
+
+
+def _gate_not_enforced(root: Path) -> None:
+    replace_in(
+        root / ".github/workflows/ci.yml",
+        "python -m pytest e2e -m critical --junitxml=reports/e2e.xml",
+        'python -m pytest e2e -m critical --junitxml=reports/e2e.xml || echo "e2e failed"',
+    )
+
+
+def _scrape_wrong_port(root: Path) -> None:
+    replace_in(root / "monitoring/prometheus.yml", "          - 127.0.0.1:8000", "          - 127.0.0.1:8080")
+
+
+def _alert_on_a_metric_nobody_exposes(root: Path) -> None:
+    # The rules and their unit tests agree with each other, not with the service.
+    for name in ("storefront.rules.yml", "storefront.rules.test.yml"):
+        path = root / "monitoring/rules" / name
+        assert "http_requests_total" in path.read_text()
+        path.write_text(path.read_text().replace("http_requests_total", "http_requests_count"))
+
+
+def _backup_loses_rows(root: Path) -> None:
+    # "Only the catalogue matters": someone trimmed the backup to keep it small.
+    replace_in(
+        root / "ops/backup.sh",
+        "with dst:\n    src.backup(dst)\n",
+        'with dst:\n    src.backup(dst)\n    dst.execute("DELETE FROM users")\n',
+    )
+
+
+def _migration_cannot_go_down(root: Path) -> None:
+    (root / "src/storefront/migrations/versions/0002_gift_note.py").write_text(
+        '''"""gift note on orders
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-30
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    """Add the column."""
+    with op.batch_alter_table("orders") as batch_op:
+        batch_op.add_column(sa.Column("gift_note", sa.String(200), nullable=True))
+
+
+def downgrade() -> None:
+    """Nothing to undo (it was thought)."""
+'''
+    )
+
+
 def _root_container(root: Path) -> None:
     replace_in(root / "deploy/Dockerfile", "USER 10001:10001\n", "")
 
@@ -115,6 +191,48 @@ DEFECTS = [
         mutate=_workflow_injection,
     ),
     Defect(
+        name="admin route lost its auth",
+        only=("sec.probe",),
+        culprit="sec.probe",
+        mutate=_admin_route_lost_auth,
+        up=True,
+    ),
+    Defect(
+        name="partner key committed", only=("sec.secrets",), culprit="sec.secrets", mutate=_leaked_partner_key
+    ),
+    Defect(
+        name="E2E gate reported, not enforced",
+        only=("cicd.pipeline",),
+        culprit="cicd.pipeline",
+        mutate=_gate_not_enforced,
+    ),
+    Defect(
+        name="scrape target on the wrong port",
+        only=("mon.prometheus.config",),
+        culprit="mon.prometheus.config",
+        mutate=_scrape_wrong_port,
+    ),
+    Defect(
+        name="alert on a metric nobody exposes",
+        only=("mon.alert-rules",),
+        culprit="mon.alert-rules",
+        mutate=_alert_on_a_metric_nobody_exposes,
+        up=True,
+    ),
+    Defect(
+        name="backup loses a table's rows",
+        only=("dr.drill",),
+        culprit="dr.drill",
+        mutate=_backup_loses_rows,
+        up=True,
+    ),
+    Defect(
+        name="migration cannot go down",
+        only=("db.migrations",),
+        culprit="db.migrations",
+        mutate=_migration_cannot_go_down,
+    ),
+    Defect(
         name="promtool missing", only=("mon.alert-rules",), culprit="mon.alert-rules", mutate=_no_promtool
     ),
 ]
@@ -134,7 +252,7 @@ def test_defect_is_no_go_naming_the_criterion(defect: Defect, tmp_path: Path) ->
     defect.mutate(copy)
     verdict = review(copy, defect.only, up=defect.up, env=_env(defect, copy))
     assert verdict.decision == "NO-GO", verdict.output
-    assert verdict.statuses[defect.culprit] in ("fail", "error"), verdict.summaries
+    assert verdict.statuses[defect.culprit] == defect.expect, verdict.summaries
     assert all(s == "pass" for c, s in verdict.statuses.items() if c != defect.culprit), verdict.summaries
 
 

@@ -1,9 +1,12 @@
 """The recovery drill: back up under writes, lose the service, restore, start, verify, measure.
 
-Every step is timed on one monotonic clock (:class:`~golive.dr._timeline.Timeline`) so that the
-drill's evidence is a document on its own. Everything the drill creates (scratch database or
-file, backup, the restored service's process group, marker rows) is removed in ``finally``
-blocks that also run when the drill fails, times out or is cancelled.
+The restore goes into a scratch database a fresh instance starts on, or (``in_place``, see
+:mod:`golive.dr._in_place`) into the service's own database, which the loss really took away.
+Either way it is verified against the source at backup time. Every step is timed on one
+monotonic clock (:class:`~golive.dr._timeline.Timeline`) so that the drill's evidence is a
+document on its own. Everything the drill creates (scratch database or file, backup, the
+restored service's process group, marker rows) is removed by :mod:`golive.dr._finish`, also
+when the drill fails, times out or is cancelled; a service it took down comes back.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-import shutil
 import tempfile
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -21,6 +23,8 @@ from pathlib import Path
 
 from golive.dr import _postgres as pg
 from golive.dr import _sqlite as lite
+from golive.dr._finish import build_report, cleanup
+from golive.dr._in_place import InPlace
 from golive.dr._instance import start_instance, wait_ready
 from golive.dr._markers import MarkerLoop, MarkerWriter
 from golive.dr._params import resolve_command
@@ -47,7 +51,9 @@ class DrillConfig:
 
     source: DbUrl
     scratch_server: DbUrl | None
-    start: CommandLine
+    #: ``scratch`` (a fresh instance on a scratch copy) or ``in_place`` (see :mod:`golive.dr._in_place`).
+    recovery: str = "scratch"
+    start: CommandLine | None = None
     stop: CommandLine | None = None
     restart: CommandLine | None = None
     backup_command: CommandLine | None = None
@@ -64,6 +70,8 @@ class DrillConfig:
     rto: float | None = None
     rpo: float | None = None
     keep_backup: bool = False
+    #: In place: how long the recovered service must keep answering (a crash loop is no recovery).
+    stable_for: float = 2.0
     env: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -100,7 +108,7 @@ class _Drill:
         self.writer: MarkerLoop | None = None
         self.created_marker_table = False
         self.snapshots: list[Snapshot] = []
-        #: What the backup snapshot held, read while the backup ran.
+        #: What the source held at backup time (read in the backup's snapshot when shared).
         self.source = SourceState()
         #: What the verification of the restored copy found.
         self.verified = Verification()
@@ -108,6 +116,13 @@ class _Drill:
         self.loss_at: float | None = None
         self.ready_at: float | None = None
         self.last_before_loss: int | None = None
+        self.place: InPlace | None = None
+        #: Every step up to the verification ran (the drill was not cut short).
+        self.completed = False
+        if cfg.recovery == "in_place":
+            self.place = InPlace(
+                ctx=ctx, path=cfg.source.sqlite_path, url=self._resolve(cfg.ready_url), drill_id=self.drill_id
+            )
 
     # -- helpers -------------------------------------------------------------------------------
     @property
@@ -134,7 +149,8 @@ class _Drill:
         env.update(self.vars)
         return env
 
-    async def _command(self, label: str, command: CommandLine, step: StepHandle) -> None:
+    async def command(self, label: str, command: CommandLine, step: StepHandle) -> None:
+        """Run one of the spec's commands with the drill's variables; DrError when it fails."""
         argv = self._argv(command)
         result = await self.ctx.run(list(argv), cwd=self.ctx.workdir, env=self._env())
         step.detail = redact(result.command_line)
@@ -171,7 +187,8 @@ class _Drill:
         finally:
             snap.close()
 
-    async def _close(self, snap: Snapshot) -> None:
+    async def close_snapshot(self, snap: Snapshot) -> None:
+        """Close a snapshot this drill opened (once)."""
         if snap in self.snapshots:
             self.snapshots.remove(snap)
             await asyncio.to_thread(snap.close)
@@ -209,7 +226,7 @@ class _Drill:
                 assert isinstance(snap, pg.PgSnapshot)
                 self.vars["PG_SNAPSHOT"] = snap.snapshot_id
                 if self.cfg.backup_command is not None:
-                    dump = self._command("backup command", self.cfg.backup_command, s)
+                    dump = self.command("backup command", self.cfg.backup_command, s)
                 else:
                     argv = [
                         "pg_dump",
@@ -222,30 +239,16 @@ class _Drill:
                 # Checksums read the same exported snapshot pg_dump copies, while it copies.
                 read = asyncio.to_thread(self._read_snapshot, snap)
                 _, self.source = await asyncio.gather(dump, read)
-                await self._close(snap)
+                await self.close_snapshot(snap)
             elif self.cfg.backup_command is not None:
-                # SQLite has no snapshot to share with another process: the backup file itself
-                # is the snapshot (the service keeps writing, so the live file has moved on). Its
-                # tables must be the source's; its content is what the restore must reproduce.
-                source_tables = await asyncio.to_thread(self._sqlite_tables, src.sqlite_path, False)
-                await self._command("backup command", self.cfg.backup_command, s)
-                if not self.backup_path.exists():
-                    raise DrError(f"the backup command did not write {self.backup_path}")
-                backup_tables = await asyncio.to_thread(self._sqlite_tables, self.backup_path, True)
-                missing = sorted(set(source_tables) - set(backup_tables))
-                if missing:
-                    raise DrError(f"the backup lacks tables of the source: {', '.join(missing)}")
-                snap = lite.SqliteSnapshot(self.backup_path, readonly=True)
-                self.snapshots.append(snap)
-                self.source = await asyncio.to_thread(self._read_snapshot, snap)
-                await self._close(snap)
+                await self._sqlite_backup_command(s)
             else:
                 snap = await asyncio.to_thread(self._open_source_snapshot)
                 assert isinstance(snap, lite.SqliteSnapshot)
                 await asyncio.to_thread(snap.backup_to, self.backup_path)
                 s.detail = f"online backup API: {src.sqlite_path} -> {self.backup_path.name}"
                 self.source = await asyncio.to_thread(self._read_snapshot, snap)
-                await self._close(snap)
+                await self.close_snapshot(snap)
             if not self.backup_path.exists():
                 raise DrError(f"the backup procedure did not write {self.backup_path}")
             self.backup_bytes = _size(self.backup_path)
@@ -255,6 +258,43 @@ class _Drill:
             await asyncio.sleep(self.cfg.writes_after_backup)
             s.detail = f"{len(self.writer.committed) - count} markers written after the backup"
 
+    async def _sqlite_backup_command(self, step: StepHandle) -> None:
+        """The service's own SQLite backup, judged against the source as it started and ended.
+
+        SQLite has no snapshot to share with another process, so the source is read twice: in a
+        read transaction opened as the backup starts (read while it runs) and once it is done.
+        What the restore must reproduce is the source, never the backup file itself.
+        """
+        assert self.cfg.backup_command is not None
+        path = self.cfg.source.sqlite_path
+        source_tables = await asyncio.to_thread(self._sqlite_tables, path, False)
+        before = await asyncio.to_thread(self._open_source_snapshot)
+        if lite.is_wal(path):
+            command = self.command("backup command", self.cfg.backup_command, step)
+            _, first = await asyncio.gather(command, asyncio.to_thread(self._read_snapshot, before))
+            await self.close_snapshot(before)
+        else:
+            # Without WAL a reader held open would stall the service's writers, and them the backup.
+            first = await asyncio.to_thread(self._read_snapshot, before)
+            await self.close_snapshot(before)
+            await self.command("backup command", self.cfg.backup_command, step)
+        after = await asyncio.to_thread(self._open_source_snapshot)
+        last = await asyncio.to_thread(self._read_snapshot, after)
+        await self.close_snapshot(after)
+        self.source = SourceState(
+            sums=first.sums,
+            sums_after=last.sums,
+            queries=first.queries,
+            queries_after=last.queries,
+            revision=first.revision,
+        )
+        if not self.backup_path.exists():
+            raise DrError(f"the backup command did not write {self.backup_path}")
+        backup_tables = await asyncio.to_thread(self._sqlite_tables, self.backup_path, True)
+        missing = sorted(set(source_tables) - set(backup_tables))
+        if missing:
+            raise DrError(f"the backup lacks tables of the source: {', '.join(missing)}")
+
     async def _lose(self) -> None:
         assert self.writer is not None
         async with self.tl.step("loss: stop the service") as s:
@@ -262,12 +302,28 @@ class _Drill:
             self.last_before_loss = self.writer.last
             self.loss_at = time.monotonic()
             if self.cfg.stop is not None:
-                await self._command("stop command", self.cfg.stop, s)
+                await self.command("stop command", self.cfg.stop, s)
             else:
                 s.detail = "no stop command: the source instance keeps running"
+        if self.place is not None:
+            async with self.tl.step("loss: take the database away") as s:
+                s.detail = await self.place.lose()
+
+    async def _restore_in_place(self, place: InPlace) -> None:
+        self.vars["RESTORED_DATABASE_URL"] = self.cfg.source.text
+        async with self.tl.step("restore") as s:
+            if self.cfg.restore_command is not None:
+                await self.command("restore command", self.cfg.restore_command, s)
+            else:
+                await asyncio.to_thread(lite.restore, self.backup_path, place.path)
+                s.detail = f"online backup API: {self.backup_path.name}"
+            s.detail += "; into the service's own database " + place.restored()
 
     async def _restore(self) -> None:
         cfg = self.cfg
+        if self.place is not None:
+            await self._restore_in_place(self.place)
+            return
         async with self.tl.step("create scratch database") as s:
             if cfg.source.kind is DbKind.POSTGRESQL:
                 server = cfg.scratch_server or cfg.source
@@ -280,7 +336,7 @@ class _Drill:
             self.vars["RESTORED_DATABASE_URL"] = self.scratch.url
         async with self.tl.step("restore") as s:
             if cfg.restore_command is not None:
-                await self._command("restore command", cfg.restore_command, s)
+                await self.command("restore command", cfg.restore_command, s)
             elif cfg.source.kind is DbKind.POSTGRESQL:
                 target = (cfg.scratch_server or cfg.source).with_database(self.scratch.name)
                 argv = [
@@ -299,10 +355,20 @@ class _Drill:
                 s.detail = f"online backup API: {self.backup_path.name} -> {self.scratch.path.name}"
 
     def _open_restored_snapshot(self) -> Snapshot:
+        if self.place is not None:
+            # The service's own database, its journal mode left alone. Without WAL a read
+            # transaction would block the restarted service's writes: a copy is pinned instead.
+            path = self.place.path
+            if not lite.is_wal(path):
+                path = self.scratch_dir / "restored-copy.db"
+                lite.restore(self.place.path, path)
+            snap: Snapshot = lite.SqliteSnapshot(path)
+            self.snapshots.append(snap)
+            return snap
         assert self.scratch is not None
         if self.cfg.source.kind is DbKind.POSTGRESQL:
             server = self.cfg.scratch_server or self.cfg.source
-            snap: Snapshot = pg.PgSnapshot(server.with_database(self.scratch.name), workers=self.cfg.jobs)
+            snap = pg.PgSnapshot(server.with_database(self.scratch.name), workers=self.cfg.jobs)
         else:
             assert self.scratch.path is not None
             conn = lite.open_db(self.scratch.path)
@@ -319,7 +385,11 @@ class _Drill:
             # Verification reads the database as restored, before the new instance touches it.
             restored = await asyncio.to_thread(self._open_restored_snapshot)
             s.detail = "read-only snapshot of the restored copy for verification"
+        if self.place is not None:
+            await self._restart_in_place(self.place)
+            return restored
         async with self.tl.step("start restored instance") as s:
+            assert self.cfg.start is not None
             argv = self._argv(self.cfg.start)
             s.detail = redact(" ".join(argv[2:]) if argv[:2] == ("/bin/sh", "-c") else " ".join(argv))
             service = start_instance(
@@ -333,6 +403,17 @@ class _Drill:
             self.ready_at = time.monotonic()
             s.detail = f"{url} answered {status}"
         return restored
+
+    async def _restart_in_place(self, place: InPlace) -> None:
+        assert self.cfg.restart is not None
+        async with self.tl.step("restart the service") as s:
+            place.restarted = True
+            await self.command("restart command", self.cfg.restart, s)
+        async with self.tl.step("wait until the service answers") as s:
+            s.detail = place.url
+            status = await place.wait(self.cfg.ready_timeout)
+            self.ready_at = time.monotonic()
+            s.detail = f"{place.url} answered {status}"
 
     async def _verify(self, restored: Snapshot) -> None:
         cfg = self.cfg
@@ -348,54 +429,21 @@ class _Drill:
         )
         self.problems.extend(self.verified.problems)
         self.notes.extend(self.verified.notes)
-        await self._close(restored)
+        await self.close_snapshot(restored)
+        if self.place is not None:
+            async with self.tl.step("verify the service runs on the restored database") as s:
+                assert self.ready_at is not None
+                problem, s.detail = await self.place.stays_up(self.ready_at + self.cfg.stable_for)
+                if problem:
+                    self.problems.append(problem)
 
     # -- cleanup ---------------------------------------------------------------------------------
     async def _cleanup(self) -> None:
-        cfg = self.cfg
-        async with self._cleanup_step("stop restored instance", self.service is not None):
-            if self.service is not None:
-                await self.service.stop()
-        async with self._cleanup_step("stop marker writer", self.writer is not None and self.loss_at is None):
-            if self.writer is not None:
-                await self.writer.stop()
-        if self.scratch is not None and cfg.source.kind is DbKind.POSTGRESQL:
-            async with self._cleanup_step(f"drop scratch database {self.scratch.name}", True):
-                # Dropping first terminates sessions of snapshots whose queries are still running.
-                server = cfg.scratch_server or cfg.source
-                await asyncio.to_thread(pg.drop_database, server, self.scratch.name)
-        for snap in list(self.snapshots):
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._close(snap), 10.0)
-        async with self._cleanup_step("remove drill markers from the source", True):
-            if cfg.source.kind is DbKind.POSTGRESQL:
-                await asyncio.to_thread(
-                    pg.remove_markers,
-                    cfg.source,
-                    cfg.marker_table,
-                    self.drill_id,
-                    drop_table=self.created_marker_table,
-                )
-            else:
-                await asyncio.to_thread(
-                    lite.remove_markers,
-                    cfg.source.sqlite_path,
-                    cfg.marker_table,
-                    self.drill_id,
-                    drop_table=self.created_marker_table,
-                )
-        async with self._cleanup_step("remove scratch files", True):
-            if cfg.keep_backup and self.backup_path.exists():
-                self.ctx.artifacts_dir.mkdir(parents=True, exist_ok=True)
-                kept = self.ctx.artifacts_dir / self.backup_path.name
-                await asyncio.to_thread(shutil.move, str(self.backup_path), str(kept))
-            await asyncio.to_thread(shutil.rmtree, self.scratch_dir, True)
-        if cfg.restart is not None and self.loss_at is not None:
-            async with self._cleanup_step("restart the source instance", True) as s:
-                await self._command("restart command", cfg.restart, s)
+        await cleanup(self)
 
     @contextlib.asynccontextmanager
-    async def _cleanup_step(self, name: str, needed: bool) -> AsyncIterator[StepHandle]:
+    async def cleanup_step(self, name: str, needed: bool) -> AsyncIterator[StepHandle]:
+        """A cleanup step: timed, and a failure is recorded as a problem instead of raised."""
         if not needed:
             yield StepHandle()
             return
@@ -416,6 +464,7 @@ class _Drill:
                 await self._restore()
                 restored = await self._start()
                 await self._verify(restored)
+                self.completed = True
             except DrError as exc:
                 self.problems.append(str(exc))
         except BaseException:
@@ -432,47 +481,7 @@ class _Drill:
         return self._report(started_at)
 
     def _report(self, started_at: str, *, interrupted: bool = False) -> DrillReport:
-        cfg, w, found = self.cfg, self.writer, self.verified
-        rto = (self.ready_at - self.loss_at) if self.ready_at and self.loss_at else None
-        rpo: float | None = None
-        if w is not None and self.last_before_loss is not None and self.ready_at is not None:
-            last_t = w.committed[self.last_before_loss]
-            if found.newest_marker is None:
-                self.problems.append("no RPO marker in the restored copy: the backup lost all of them")
-                rpo = last_t - min(w.committed.values())
-            else:
-                rpo = last_t - w.committed.get(found.newest_marker, last_t)
-        if rto is not None and cfg.rto is not None and rto > cfg.rto:
-            self.problems.append(f"RTO {rto:.1f}s exceeds the objective {cfg.rto:g}s")
-        if rpo is not None and cfg.rpo is not None and rpo > cfg.rpo:
-            self.problems.append(f"RPO {rpo:.1f}s exceeds the objective {cfg.rpo:g}s")
-        if w is not None and w.errors:
-            self.notes.append(f"{len(w.errors)} marker write(s) failed, e.g. {w.errors[0]}")
-        return DrillReport(
-            drill_id=self.drill_id,
-            kind=cfg.source.kind.value,
-            started_at=started_at,
-            steps=tuple(self.tl.steps),
-            problems=tuple(self.problems),
-            notes=tuple(self.notes),
-            rto_s=rto,
-            rpo_s=rpo,
-            rto_target_s=cfg.rto,
-            rpo_target_s=cfg.rpo,
-            backup_bytes=self.backup_bytes,
-            database_bytes=found.database_bytes,
-            restore_s=self.tl.duration("restore"),
-            verify_s=self.tl.duration("verify checksums")
-            + self.tl.duration("verify queries, markers, migrations"),
-            tables=found.tables,
-            rows=found.rows,
-            markers_written=len(w.committed) if w else 0,
-            newest_marker_before_loss=self.last_before_loss,
-            newest_marker_restored=found.newest_marker,
-            revision=found.revision,
-            scratch_database=self.scratch.name if self.scratch else "",
-            interrupted=interrupted,
-        )
+        return build_report(self, started_at, interrupted=interrupted)
 
 
 async def run_drill(cfg: DrillConfig, ctx: CheckContext) -> DrillReport:

@@ -1,11 +1,14 @@
-"""The restored instance: the service started on the restored copy, as a managed process.
+"""The service a drill brings back: a restored instance golive starts, or the service itself.
 
-It runs in its own process group (stopped as a whole by the drill's cleanup) and dies with
-golive; it is ready when its readiness URL answers 2xx, which is when the RTO clock stops.
+A restored instance (recovery: scratch) runs in its own process group (stopped as a whole by
+the drill's cleanup) and dies with golive. Either is ready when its readiness URL answers 2xx,
+which is when the RTO clock stops.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -16,7 +19,7 @@ from golive.kit.check import CheckContext
 from golive.kit.processes import ManagedProcess, ProcessStartError
 from golive.kit.text import excerpt
 
-__all__ = ["start_instance", "wait_ready"]
+__all__ = ["probe", "start_instance", "wait_answering", "wait_ready"]
 
 
 def start_instance(
@@ -54,3 +57,25 @@ async def wait_ready(ctx: CheckContext, instance: ManagedProcess, url: str, *, t
             ) from None
         raise DrError(f"{url} not ready within {timeout:g}s ({last})") from None
     return status
+
+
+async def probe(ctx: CheckContext, url: str) -> tuple[bool, str]:
+    """One request: (answered 2xx, what it answered)."""
+    try:
+        response = await ctx.http.get(url, timeout=2.0)
+    except httpx.HTTPError as exc:
+        return False, type(exc).__name__
+    return 200 <= response.status_code < 300, f"HTTP {response.status_code}"
+
+
+async def wait_answering(ctx: CheckContext, url: str, *, timeout: float, interval: float = 0.05) -> str:
+    """Poll a service golive did not start until ``url`` answers 2xx; DrError when it does not in time."""
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while True:
+        ok, last = await probe(ctx, url)
+        if ok:
+            return last
+        if time.monotonic() >= deadline:
+            raise DrError(f"the service did not answer 2xx at {url} within {timeout:g}s ({last})")
+        await asyncio.sleep(interval)

@@ -1,32 +1,41 @@
-"""Migration safety: an up/down/up round trip on a scratch database, and a lint of the scripts.
+"""The migration round trip: on a scratch database golive creates, up, down and up again.
 
-The round trip runs Alembic in-process (``alembic_script_location``) or any tool through
-commands that receive ``DATABASE_URL``. The lint reads Alembic-style scripts with :mod:`ast`
-(best effort, see docs/dr.md): it flags migrations that lock a large table while they run and
-columns or tables dropped while the code still mentions them.
+With Alembic (``alembic_script_location``) the migrations run in a process of their own
+(:mod:`golive.dr._alembic_child`) that refuses any connection but the scratch database; a
+linear history goes up one revision at a time (a schema snapshot at each), down one revision
+at a time (each compared with the snapshot of the same revision on the way up) and up to head
+again. Any other tool runs through ``commands`` with ``DATABASE_URL`` (and the usual URL
+variables, :mod:`golive.dr._safety`) naming the scratch database.
+
+Before anything goes down, golive proves that the scratch database is the one that went up
+(its ``alembic_version`` at head, the tables the scripts create present), and after every
+phase that no other database's ``alembic_version`` moved; otherwise it stops with an error.
 """
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import contextlib
-import re
+import json
 import shutil
+import sys
 import tempfile
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from golive.dr import _postgres as pg
-from golive.dr._params import MigrationsParams, resolve_command
-from golive.dr._urls import DbUrl
+from golive.dr._lint import created_tables
+from golive.dr._params import MigrationsParams
+from golive.dr._safety import Watch, url_overrides
+from golive.dr._urls import DbKind, DbUrl, parse_db_url
 from golive.dr.base import DrError
 from golive.kit.check import CheckContext, CheckError
-from golive.kit.text import excerpt, redact
+from golive.kit.environment import MissingVariableError
+from golive.kit.text import excerpt
 
-__all__ = ["RoundTrip", "RoundTripStep", "alembic_head", "lint", "round_trip"]
+__all__ = ["History", "RoundTrip", "RoundTripStep", "Scratch", "alembic_head", "round_trip"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,347 +50,214 @@ class RoundTripStep:
 
 @dataclass(frozen=True, kw_only=True)
 class RoundTrip:
-    """Result of upgrade → downgrade → upgrade."""
+    """What the round trip ran and found."""
 
     steps: tuple[RoundTripStep, ...]
     head: str | None = None
     versions_dir: str | None = None
+    #: The first revision whose schema did not come back (empty: every one did).
     schema_drift: str = ""
+    #: What proved that the scratch database was the one migrated.
+    proof: str = ""
+    #: Revisions whose schema was compared on the way down.
+    compared: int = 0
+    #: Databases whose ``alembic_version`` was watched (and did not move).
+    watched: tuple[str, ...] = ()
 
 
-def _alembic_config(location: str, workdir: Path, url: str | None = None) -> object:
-    try:
-        from alembic.config import Config
-    except ImportError:  # pragma: no cover - alembic is a dependency
-        raise CheckError("alembic is not installed") from None
-    cfg = Config()
+@dataclass(frozen=True, kw_only=True)
+class History:
+    """An Alembic script directory: where it is, its heads, and its revisions in order."""
+
+    location: str
+    heads: tuple[str, ...]
+    versions_dir: str
+    revisions: frozenset[str]
+    #: Base → head, for a linear history (one head, no merge): each revision is visited.
+    order: tuple[str, ...] | None
+    #: Tables the scripts' ``upgrade()`` leave at head (read with ``ast``).
+    expected_tables: frozenset[str]
+
+    @property
+    def head(self) -> str:
+        """The head revision(s), comma separated."""
+        return ",".join(self.heads)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scratch:
+    """The scratch database of one round trip."""
+
+    #: SQLAlchemy URL (with a driver) for golive's and Alembic's connections.
+    sa_url: str
+    #: The same database in the server's own spelling (what ``DATABASE_URL`` gets).
+    db: DbUrl
+    #: How the child's connection guard recognises it.
+    identity: dict[str, Any]
+
+
+def _location(location: str, workdir: Path) -> str:
+    """A script location as Alembic takes it: an absolute path, or ``package:directory``."""
     if ":" in location and not Path(location).is_absolute() and not (workdir / location).exists():
-        cfg.set_main_option("script_location", location)  # package:directory
-    else:
-        path = Path(location) if Path(location).is_absolute() else workdir / location
-        cfg.set_main_option("script_location", str(path))
-    if url is not None:
-        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return cfg
+        return location
+    path = Path(location) if Path(location).is_absolute() else workdir / location
+    return str(path)
 
 
-def _script(location: str, workdir: Path) -> object:
+def _script(location: str, workdir: Path) -> Any:
+    from alembic.config import Config
     from alembic.script import ScriptDirectory
     from alembic.util.exc import CommandError
 
+    cfg = Config()
+    cfg.set_main_option("script_location", _location(location, workdir))
     try:
-        return ScriptDirectory.from_config(_alembic_config(location, workdir))  # type: ignore[arg-type]
+        return ScriptDirectory.from_config(cfg)
     except (CommandError, ImportError, ModuleNotFoundError) as exc:
         raise CheckError(f"cannot read Alembic scripts at {location!r}: {exc}") from None
 
 
-def alembic_head(location: str, workdir: Path) -> str:
-    """The head revision(s) of an Alembic script directory, comma separated."""
+def history(location: str, workdir: Path) -> History:
+    """Read an Alembic script directory (the revision files, never ``env.py``)."""
     script = _script(location, workdir)
-    heads = sorted(script.get_heads())  # type: ignore[attr-defined]
+    heads = tuple(sorted(script.get_heads()))
     if not heads:
         raise CheckError(f"no Alembic revisions at {location!r}")
-    return ",".join(heads)
+    revs = list(reversed(list(script.walk_revisions())))  # base → head
+    linear = len(heads) == 1 and all(
+        not isinstance(r.down_revision, tuple | list) and not r.is_branch_point for r in revs
+    )
+    return History(
+        location=_location(location, workdir),
+        heads=heads,
+        versions_dir=str(script.versions),
+        revisions=frozenset(r.revision for r in revs),
+        order=tuple(r.revision for r in revs) if linear else None,
+        expected_tables=frozenset(created_tables([Path(r.path) for r in revs])),
+    )
+
+
+def alembic_head(location: str, workdir: Path) -> str:
+    """The head revision(s) of an Alembic script directory, comma separated."""
+    return history(location, workdir).head
 
 
 @contextlib.contextmanager
-def _scratch(kind: str, server: DbUrl | None) -> Iterator[tuple[str, str]]:
-    """A scratch database: yields (SQLAlchemy URL, URL in the server's own spelling)."""
+def _scratch(kind: str, server: DbUrl | None) -> Iterator[Scratch]:
+    """A scratch database golive creates (and always drops/deletes)."""
     if kind == "sqlite":
         folder = Path(tempfile.mkdtemp(prefix=pg.SCRATCH_PREFIX))
         try:
-            url = f"sqlite:///{folder / 'migrations.db'}"
-            yield url, url
+            path = folder / "migrations.db"
+            url = f"sqlite:///{path}"
+            yield Scratch(sa_url=url, db=parse_db_url(url), identity={"kind": "sqlite", "path": str(path)})
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         return
     assert server is not None
-    scratch = pg.create_scratch(server)
+    created = pg.create_scratch(server)
     try:
-        own = server.with_database(scratch.name)
+        own = server.with_database(created.name)
         sa_url = own.url
         if "+" not in sa_url.drivername:
             sa_url = sa_url.set(drivername="postgresql+psycopg")
-        yield sa_url.render_as_string(hide_password=False), own.text
+        identity = {"kind": "postgresql", "database": created.name, "port": own.url.port or 5432}
+        yield Scratch(sa_url=sa_url.render_as_string(hide_password=False), db=own, identity=identity)
     finally:
-        pg.drop_database(server, scratch.name)
+        pg.drop_database(server, created.name)
 
 
-def _schema(url: str) -> dict[str, list[str]]:
-    from sqlalchemy import create_engine, inspect
+def scratch_state(sa_url: str) -> tuple[list[str], dict[str, list[str]]]:
+    """golive's own reading of the scratch database: its Alembic heads and its schema."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.pool import NullPool
 
-    engine = create_engine(url)
+    from golive.dr._schema import snapshot
+
+    engine = create_engine(sa_url, poolclass=NullPool)
     try:
-        insp = inspect(engine)
-        out = {}
-        for table in sorted(insp.get_table_names()):
-            cols = [
-                f"{c['name']}:{c['type']}:{'null' if c['nullable'] else 'not null'}"
-                for c in insp.get_columns(table)
-            ]
-            idx = [f"index {i['name']}" for i in insp.get_indexes(table)]
-            out[table] = sorted(cols) + sorted(idx)
-        return out
+        with engine.connect() as conn:
+            try:
+                heads = sorted(
+                    str(r[0]) for r in conn.execute(text("SELECT version_num FROM alembic_version"))
+                )
+            except DBAPIError:
+                heads = []
     finally:
         engine.dispose()
+    return heads, snapshot(sa_url)
 
 
-def _alembic_run(location: str, workdir: Path, url: str, action: str, revision: str) -> None:
-    from alembic import command
-    from sqlalchemy import create_engine
-
-    cfg = _alembic_config(location, workdir, url)
-    engine = create_engine(url)
+async def run_child(
+    ctx: CheckContext, hist: History, scratch: Scratch, watch: Watch, phases: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Run Alembic phases in their own guarded process; the result it wrote (see the child)."""
+    folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix=pg.SCRATCH_PREFIX))
     try:
-        with engine.begin() as conn:
-            # env.py files that take a connection (attributes["connection"]) and those that read
-            # sqlalchemy.url both end up on the scratch database.
-            cfg.attributes["connection"] = conn  # type: ignore[attr-defined]
-            getattr(command, action)(cfg, revision)
+        out = folder / "result.json"
+        plan = {
+            "script_location": hist.location,
+            "url": scratch.sa_url,
+            "scratch": scratch.identity,
+            "watch": watch.to_json(),
+            "phases": phases,
+            "result": str(out),
+        }
+        result = await ctx.run(
+            [sys.executable, "-m", "golive.dr._alembic_child"],
+            cwd=ctx.workdir,
+            env=url_overrides(scratch.db),
+            stdin=json.dumps(plan).encode(),
+        )
+        data: dict[str, Any] = json.loads(out.read_text()) if out.exists() else {"steps": [], "stopped": {}}
     finally:
-        engine.dispose()
+        await asyncio.to_thread(shutil.rmtree, folder, True)
+    if result.timed_out:
+        total = sum(len(p["steps"]) for p in phases)
+        raise CheckError(
+            f"the migrations did not finish in time ({len(data['steps'])} of {total} step(s) done)"
+        )
+    if result.returncode != 0:
+        output = excerpt(result.stderr or result.stdout, 600)
+        raise CheckError(f"the migration process exited with {result.returncode}: {output}")
+    return data
 
 
-async def round_trip(params: MigrationsParams, ctx: CheckContext, server: DbUrl | None) -> RoundTrip:
-    """upgrade head → downgrade base → upgrade head on a fresh scratch database."""
-    steps: list[RoundTripStep] = []
-    head: str | None = None
-    versions: str | None = None
+async def round_trip(
+    params: MigrationsParams, ctx: CheckContext, server: DbUrl | None, app: DbUrl | None
+) -> RoundTrip:
+    """The round trip on a fresh scratch database; ``app`` is the environment's database, watched."""
+    from golive.dr._trips import AlembicTrip, CommandTrip
+
+    hist = None
     if params.alembic_script_location:
-        script = await asyncio.to_thread(_script, params.alembic_script_location, ctx.workdir)
-        head = ",".join(sorted(script.get_heads()))  # type: ignore[attr-defined]
-        versions = str(script.versions)  # type: ignore[attr-defined]
+        hist = await asyncio.to_thread(history, params.alembic_script_location, ctx.workdir)
     try:
-        scratch = await asyncio.to_thread(_enter, _scratch(params.database, server))
+        cm = _scratch(params.database, server)
+        scratch = await asyncio.to_thread(cm.__enter__)
     except DrError as exc:
         raise CheckError(str(exc)) from None
-    cm, (sa_url, own_url) = scratch
-    drift = ""
     try:
-        schemas: list[dict[str, list[str]]] = []
-        for name, action, revision in (
-            ("upgrade head", "upgrade", "head"),
-            ("downgrade base", "downgrade", "base"),
-            ("upgrade head again", "upgrade", "head"),
-        ):
-            start = time.monotonic()
-            ok, detail = True, ""
-            if params.alembic_script_location:
-                try:
-                    await asyncio.to_thread(
-                        _alembic_run, params.alembic_script_location, ctx.workdir, sa_url, action, revision
-                    )
-                    detail = f"alembic {action} {revision}"
-                except Exception as exc:  # any migration error is the finding
-                    ok, detail = False, f"alembic {action} {revision}: {type(exc).__name__}: {exc}"
-            else:
-                assert params.commands is not None
-                cmd = params.commands.upgrade if action == "upgrade" else params.commands.downgrade
-                env = {k: ctx.resolve(v) for k, v in params.commands.env.items()}
-                env["DATABASE_URL"] = own_url
-                argv = resolve_command(ctx.variables, cmd)
-                cwd = ctx.path(params.commands.cwd) if params.commands.cwd else ctx.workdir
-                result = await ctx.run(argv, shell=isinstance(cmd, str), cwd=cwd, env=env)
-                ok = result.returncode == 0 and not result.timed_out
-                detail = redact(result.command_line)
-                if not ok:
-                    detail += f" -> exit {result.returncode}: {excerpt(result.stderr or result.stdout, 600)}"
-            schema = await asyncio.to_thread(_schema, sa_url) if ok else {}
-            schemas.append(schema)
-            steps.append(
-                RoundTripStep(
-                    name=name,
-                    ok=ok,
-                    duration_s=time.monotonic() - start,
-                    detail=detail + (f" ({len(schema)} tables)" if ok else ""),
-                )
-            )
-            if not ok:
-                break
-            if action == "downgrade":
-                left = sorted(t for t in schema if t != "alembic_version")
-                if left:
-                    drift = f"downgrade to base left tables behind: {', '.join(left)}"
-        if not drift and len(schemas) == 3 and all(s.ok for s in steps):
-            if schemas[0] != schemas[2]:
-                changed = sorted(set(schemas[0]) ^ set(schemas[2])) or sorted(
-                    t for t in schemas[0] if schemas[0][t] != schemas[2].get(t)
-                )
-                drift = f"schema after the second upgrade differs from the first: {', '.join(changed)}"
+        revisions = hist.revisions if hist else frozenset()
+        watch = await asyncio.to_thread(Watch.start, app, server, revisions)
+        if hist is not None:
+            return await AlembicTrip(ctx=ctx, scratch=scratch, watch=watch, hist=hist).run()
+        assert params.commands is not None
+        return await CommandTrip(ctx=ctx, scratch=scratch, watch=watch, commands=params.commands).run()
     finally:
         await asyncio.to_thread(cm.__exit__, None, None, None)
-    return RoundTrip(steps=tuple(steps), head=head, versions_dir=versions, schema_drift=drift)
 
 
-def _enter(
-    cm: contextlib.AbstractContextManager[tuple[str, str]],
-) -> tuple[contextlib.AbstractContextManager[tuple[str, str]], tuple[str, str]]:
-    return cm, cm.__enter__()
-
-
-# -- lint -------------------------------------------------------------------------------------
-
-_LOCKING = {
-    "create_index": "builds an index without CONCURRENTLY: writes to {t} block while it builds",
-    "alter_column": "alters a column of {t}: a type change rewrites the table under an exclusive lock",
-    "create_foreign_key": "adds a foreign key to {t}: validated under lock (add NOT VALID, validate later)",
-    "create_check_constraint": "adds a check constraint to {t}: validated under lock",
-    "create_unique_constraint": "adds a unique constraint to {t}: builds an index under lock",
-    "create_primary_key": "adds a primary key to {t}: builds an index under lock",
-}
-
-
-@dataclass
-class _Finding:
-    revision: str
-    messages: list[str] = field(default_factory=list)
-
-
-def _const(node: ast.AST | None) -> str | None:
-    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
-
-
-def _kw(call: ast.Call, name: str) -> ast.AST | None:
-    return next((k.value for k in call.keywords if k.arg == name), None)
-
-
-def _column_call(node: ast.AST) -> ast.Call | None:
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute | ast.Name):
-        fname = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
-        if fname == "Column":
-            return node
-    return None
-
-
-class _UpgradeVisitor(ast.NodeVisitor):
-    """Collects operations of ``upgrade()`` with the table each one touches."""
-
-    def __init__(self) -> None:
-        self.ops: list[tuple[str, str, ast.Call]] = []
-        self.created: set[str] = set()
-        self._batch: list[tuple[str, str]] = []  # (alias, table)
-
-    def visit_With(self, node: ast.With) -> None:  # noqa: N802 - ast API
-        pushed = 0
-        for item in node.items:
-            call = item.context_expr
-            if (
-                isinstance(call, ast.Call)
-                and isinstance(call.func, ast.Attribute)
-                and call.func.attr == "batch_alter_table"
-                and isinstance(item.optional_vars, ast.Name)
-            ):
-                table = _const(call.args[0] if call.args else _kw(call, "table_name")) or "?"
-                self._batch.append((item.optional_vars.id, table))
-                pushed += 1
-        self.generic_visit(node)
-        for _ in range(pushed):
-            self._batch.pop()
-
-    def visit_Call(self, node: ast.Call) -> None:  # noqa: N802 - ast API
-        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
-            owner, op = node.func.value.id, node.func.attr
-            batch = dict(self._batch)
-            if owner == "op":
-                table = _const(node.args[0] if node.args else _kw(node, "table_name")) or "?"
-                if op in (
-                    "create_index",
-                    "create_foreign_key",
-                    "create_check_constraint",
-                    "create_unique_constraint",
-                    "create_primary_key",
-                ):
-                    # (name, table, ...) signatures: the table is the second argument.
-                    table = _const(node.args[1] if len(node.args) > 1 else _kw(node, "table_name")) or "?"
-                    if op == "create_foreign_key":
-                        table = (
-                            _const(node.args[1] if len(node.args) > 1 else _kw(node, "source_table")) or "?"
-                        )
-                if op == "create_table":
-                    self.created.add(table)
-                self.ops.append((op, table, node))
-            elif owner in batch:
-                # batch_op.op(args): same signatures without the table argument.
-                shifted = ast.Call(
-                    func=node.func, args=[ast.Constant(batch[owner]), *node.args], keywords=node.keywords
-                )
-                if op in (
-                    "create_index",
-                    "create_foreign_key",
-                    "create_check_constraint",
-                    "create_unique_constraint",
-                    "create_primary_key",
-                ):
-                    shifted = ast.Call(
-                        func=node.func,
-                        args=[*node.args[:1], ast.Constant(batch[owner]), *node.args[1:]],
-                        keywords=node.keywords,
-                    )
-                self.ops.append((op, batch[owner], shifted))
-        self.generic_visit(node)
-
-
-def _code_refs(code_paths: list[Path], skip: Path, word: str) -> list[str]:
-    pattern = re.compile(rf"\b{re.escape(word)}\b")
-    hits = []
-    for root in code_paths:
-        files = [root] if root.is_file() else sorted(root.rglob("*.py"))
-        for f in files:
-            if skip in f.parents:
-                continue
-            with contextlib.suppress(OSError, UnicodeDecodeError):
-                for n, line in enumerate(f.read_text().splitlines(), 1):
-                    if pattern.search(line):
-                        hits.append(f"{f.name}:{n}")
-                        break
-    return hits
-
-
-def lint(versions_dir: Path, code_paths: list[Path], large_tables: set[str]) -> list[str]:
-    """Warnings for risky operations in the ``upgrade()`` of every migration script."""
-    warnings: list[str] = []
-    if not versions_dir.is_dir():
-        return [f"migrations directory {versions_dir} does not exist: nothing linted"]
-    for script in sorted(versions_dir.glob("*.py")):
-        try:
-            tree = ast.parse(script.read_text(), filename=str(script))
-        except (SyntaxError, OSError) as exc:
-            warnings.append(f"{script.name}: cannot parse ({exc})")
-            continue
-        upgrade = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "upgrade"), None)
-        if upgrade is None:
-            continue
-        visitor = _UpgradeVisitor()
-        visitor.visit(upgrade)
-        for op, table, call in visitor.ops:
-            if table in visitor.created:
-                continue  # a table created in the same migration is empty
-            where = f"{script.name}: {op}({table})"
-            large = table in large_tables or "*" in large_tables
-            if op in ("drop_column", "drop_table"):
-                word = table if op == "drop_table" else _const(call.args[1] if len(call.args) > 1 else None)
-                if word:
-                    refs = _code_refs(code_paths, versions_dir, word)
-                    if refs:
-                        what = f"table {table}" if op == "drop_table" else f"column {table}.{word}"
-                        warnings.append(
-                            f"{where} drops {what}, still referenced in the code ({', '.join(refs[:3])})"
-                        )
-            elif op == "add_column":
-                col = _column_call(call.args[1]) if len(call.args) > 1 else None
-                if col is not None:
-                    nullable = _kw(col, "nullable")
-                    default = _kw(col, "server_default")
-                    if isinstance(nullable, ast.Constant) and nullable.value is False and default is None:
-                        warnings.append(
-                            f"{where} adds a NOT NULL column without server_default: fails on existing rows"
-                        )
-            elif op == "create_index" and large:
-                conc = _kw(call, "postgresql_concurrently")
-                if not (isinstance(conc, ast.Constant) and conc.value is True):
-                    warnings.append(f"{where} {_LOCKING[op].format(t=table)}")
-            elif op == "alter_column" and large and _kw(call, "type_") is not None:
-                warnings.append(f"{where} {_LOCKING[op].format(t=table)}")
-            elif op in _LOCKING and op not in ("create_index", "alter_column") and large:
-                warnings.append(f"{where} {_LOCKING[op].format(t=table)}")
-    return warnings
+def app_database(ctx: CheckContext) -> DbUrl | None:
+    """The environment's database, when golive can see it (to watch, never to migrate)."""
+    text = ctx.environment.database_url
+    if not text:
+        return None
+    try:
+        url = parse_db_url(ctx.resolve(text))
+    except (DrError, MissingVariableError):  # unresolvable or foreign: nothing golive can watch
+        return None
+    if url.kind is DbKind.SQLITE and url.database and url.database != ":memory:":
+        url = url.with_database(str(ctx.path(url.database)))
+    return url

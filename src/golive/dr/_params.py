@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -72,13 +73,25 @@ class DrillParams(Params):
     database_url: str | None = Field(
         default=None, description="Source database [default: the environment's database_url]."
     )
-    start: CommandLine = Field(
-        description="Starts a fresh instance on the restored copy; gets ${RESTORED_DATABASE_URL} and "
-        "${DRILL_PORT} (a string runs through /bin/sh).",
+    recovery: Literal["scratch", "in_place"] = Field(
+        default="scratch",
+        description="scratch: restore into a scratch database and start a fresh instance on it (the "
+        "service keeps its data); in_place: stop the service, remove its database, restore into the "
+        "same place and restart it (only for a SQLite database of a local stack golive starts, inside "
+        "the spec's .golive/ directory).",
     )
-    stop: CommandLine | None = Field(default=None, description="Stops the instance under drill (the loss).")
+    start: CommandLine | None = Field(
+        default=None,
+        description="recovery: scratch: starts a fresh instance on the restored copy; gets "
+        "${RESTORED_DATABASE_URL} and ${DRILL_PORT} (a string runs through /bin/sh).",
+    )
+    stop: CommandLine | None = Field(
+        default=None, description="Stops the service under drill (the loss); must return once it is stopped."
+    )
     restart: CommandLine | None = Field(
-        default=None, description="Brings the instance under drill back after the drill."
+        default=None,
+        description="Brings the service under drill back: after the drill (scratch), or as the last step of "
+        "the recovery (in_place; must return, golive then waits for ready_url).",
     )
     backup_command: CommandLine | None = Field(
         default=None,
@@ -92,7 +105,9 @@ class DrillParams(Params):
     )
     ready_path: str = Field(default="/readyz", description="Readiness path of the restored instance.")
     ready_url: str | None = Field(
-        default=None, description="Full readiness URL [default: http://127.0.0.1:${DRILL_PORT}<ready_path>]."
+        default=None,
+        description="Full readiness URL [default: http://127.0.0.1:${DRILL_PORT}<ready_path> (scratch), the "
+        "environment's base_url + ready_path (in_place)].",
     )
     ready_timeout: Duration = Field(default=60.0, gt=0)
     jobs: int = Field(default=2, ge=1, le=64, description="pg_restore -j and parallel checksum connections.")
@@ -113,6 +128,11 @@ class DrillParams(Params):
     )
     rto: Duration | None = Field(default=None, description="[default: objectives.rto]")
     rpo: Duration | None = Field(default=None, description="[default: objectives.rpo]")
+    stable_for: Duration = Field(
+        default=2.0,
+        ge=0,
+        description="recovery: in_place: how long the recovered service must keep answering ready_url.",
+    )
     keep_backup: bool = Field(default=False, description="Keep the drill's backup in the artifacts.")
     env: dict[str, str] = Field(default_factory=dict, description="Extra environment for the commands.")
     runbook: str | None = Field(
@@ -126,10 +146,17 @@ class DrillParams(Params):
         return _command_ok(value)
 
     @model_validator(mode="after")
-    def _unique_queries(self) -> DrillParams:
+    def _consistent(self) -> DrillParams:
         names = [q.name for q in self.queries]
         if len(names) != len(set(names)):
             raise ValueError("query names must be unique")
+        if self.recovery == "scratch" and self.start is None:
+            raise ValueError("recovery: scratch needs start (a fresh instance on the restored copy)")
+        if self.recovery == "in_place":
+            if self.start is not None:
+                raise ValueError("recovery: in_place brings the service back with restart, not start")
+            if self.stop is None or self.restart is None:
+                raise ValueError("recovery: in_place needs stop (the loss) and restart (the recovery)")
         return self
 
 

@@ -53,6 +53,8 @@ class DrillReport:
     revision: str | None
     scratch_database: str = ""
     interrupted: bool = False
+    #: ``scratch`` or ``in_place`` (the service's own database was lost and recovered).
+    recovery: str = "scratch"
 
     @property
     def restore_bytes_per_s(self) -> float:
@@ -94,7 +96,9 @@ def write_artifacts(report: DrillReport, directory: Path) -> tuple[str, ...]:
             f"| {s.started_s:.2f} | {s.duration_s:.2f}s | {'✓' if s.ok else '✗'} | {s.name} | {detail} |"
         )
     md += ["", "## Findings", ""]
-    md += [f"- ✗ {p}" for p in report.problems] or ["- none: the restored copy matches the backup snapshot"]
+    md += [f"- ✗ {p}" for p in report.problems] or [
+        "- none: the restored copy matches the source at backup time"
+    ]
     md += [f"- note: {n}" for n in report.notes]
     atomic_write(directory / "drill.md", "\n".join(md) + "\n")
     paths = [directory / REPORT_NAME, directory / "drill.md"]
@@ -160,10 +164,14 @@ def drill_outcome(
         status, summary = Status.FAIL, f"{problems[0]}{more}; {objectives}"
     else:
         status = Status.PASS
-        summary = (
-            f"restored {report.tables} tables / {report.rows} rows, checksums equal to the backup "
-            f"snapshot; {objectives}"
-        )
+        data = f"{report.tables} tables / {report.rows} rows, checksums equal to the source at backup time"
+        if report.recovery == "in_place":
+            summary = (
+                f"lost the service's database and recovered it in place ({data}), the service answering; "
+                f"{objectives}"
+            )
+        else:
+            summary = f"restored {data} into a scratch database, a fresh instance answering; {objectives}"
     return Outcome(
         status=status,
         summary=summary,

@@ -16,7 +16,7 @@ from golive.dr._params import (
     command_text,
 )
 from golive.kit.processes import CommandLine
-from golive.spec import Spec, format_duration
+from golive.spec import Environment, Spec, format_duration
 
 __all__ = ["DEFAULT_PATH", "render_dr_runbook"]
 
@@ -56,8 +56,8 @@ def _cmd(value: CommandLine | None, default: str) -> str:
     return command_text(value) if value is not None else default
 
 
-def _drill(cid: str, title: str, p: DrillParams, spec: Spec, env_url: str | None) -> dict[str, Any]:
-    source = p.database_url or env_url or "(the environment's database_url)"
+def _drill(cid: str, title: str, p: DrillParams, spec: Spec, env: Environment) -> dict[str, Any]:
+    source = p.database_url or env.database_url or "(the environment's database_url)"
     kind = "SQLite" if source.startswith("sqlite") else "PostgreSQL"
     defaults = _SQLITE_DEFAULTS if kind == "SQLite" else _PG_DEFAULTS
     rto = p.rto if p.rto is not None else spec.objectives.rto
@@ -75,9 +75,14 @@ def _drill(cid: str, title: str, p: DrillParams, spec: Spec, env_url: str | None
         if kind == "PostgreSQL"
         else "a new file next to the old one",
         "restore": _cmd(p.restore_command, defaults["restore"]),
-        "start": command_text(p.start),
+        "in_place": p.recovery == "in_place",
+        "start": command_text(p.start) if p.start is not None else "",
         "env": sorted(p.env.items()),
-        "ready_url": p.ready_url or "http://127.0.0.1:$DRILL_PORT" + p.ready_path,
+        "ready_url": p.ready_url
+        or (
+            (env.base_url.rstrip("/") if p.recovery == "in_place" else "http://127.0.0.1:$DRILL_PORT")
+            + p.ready_path
+        ),
         "ready_timeout": _dur(p.ready_timeout),
         "restart": command_text(p.restart) if p.restart is not None else "",
         "exclude": ", ".join(p.exclude_tables),
@@ -96,7 +101,7 @@ def render_dr_runbook(spec: Spec, env_name: str) -> str:
     for c in spec.criteria:
         p = c.check.params
         if isinstance(p, DrillParams):
-            drills.append(_drill(c.id, c.title, p, spec, env.database_url))
+            drills.append(_drill(c.id, c.title, p, spec, env))
         elif isinstance(p, BackupParams):
             max_age = p.max_age if p.max_age is not None else spec.objectives.rpo
             where = f"`{p.dir}/{p.pattern}`" if p.dir else f"listed by `{command_text(p.list_command or '')}`"

@@ -15,7 +15,15 @@ from pathlib import Path
 
 from golive.dr.base import DrError, QueryResult, TableChecksum
 
-__all__ = ["MarkerWriter", "SqliteSnapshot", "ensure_marker_table", "open_db", "remove_markers", "restore"]
+__all__ = [
+    "MarkerWriter",
+    "SqliteSnapshot",
+    "ensure_marker_table",
+    "is_wal",
+    "open_db",
+    "remove_markers",
+    "restore",
+]
 
 _MASK = (1 << 64) - 1
 
@@ -43,6 +51,20 @@ def open_db(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise DrError(f"cannot open SQLite database {path}: {exc}") from None
     return conn
+
+
+def is_wal(path: Path) -> bool:
+    """Whether a database is in WAL mode (readers and a writer do not block each other).
+
+    Read from the file header (read and write version bytes 2 = WAL), without opening a
+    connection that could create journal files next to it.
+    """
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(20)
+    except OSError:
+        return False
+    return len(head) == 20 and head[18] == 2 and head[19] == 2
 
 
 def ensure_marker_table(path: Path, table: str) -> bool:

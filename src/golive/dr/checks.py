@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import ClassVar
 
-from golive.dr import _backup, _migrations
+from golive.dr import _backup, _in_place, _lint, _migrations
 from golive.dr._drill import DrillConfig, run_drill
 from golive.dr._estimate import Estimate, drill_sample, estimate_outcome, resolved_size
 from golive.dr._params import (
@@ -83,15 +83,24 @@ class DrillCheck:
                 _migrations.alembic_head, params.alembic_script_location, ctx.workdir
             )
         stale = self._runbook_problems(params, ctx)
+        ready_url = params.ready_url or "http://127.0.0.1:${DRILL_PORT}" + params.ready_path
+        if params.recovery == "in_place":
+            # Checked before anything runs: the drill is about to take this database away.
+            refused = _in_place.refusal(ctx, source)
+            if refused:
+                raise CheckError(refused)
+            ready_url = ctx.resolve(params.ready_url) if params.ready_url else ctx.url(params.ready_path)
+            ctx.require_target(ready_url, what="the service the drill recovers")
         cfg = DrillConfig(
             source=source,
             scratch_server=scratch,
+            recovery=params.recovery,
             start=params.start,
             stop=params.stop,
             restart=params.restart,
             backup_command=params.backup_command,
             restore_command=params.restore_command,
-            ready_url=params.ready_url or "http://127.0.0.1:${DRILL_PORT}" + params.ready_path,
+            ready_url=ready_url,
             ready_timeout=params.ready_timeout,
             jobs=params.jobs,
             marker_table=params.marker_table,
@@ -103,6 +112,7 @@ class DrillCheck:
             rto=params.rto if params.rto is not None else ctx.objectives.rto,
             rpo=params.rpo if params.rpo is not None else ctx.objectives.rpo,
             keep_backup=params.keep_backup,
+            stable_for=params.stable_for,
             env=params.env,
         )
         report = await run_drill(cfg, ctx)
@@ -132,6 +142,10 @@ class DrillCheck:
 
 class BackupCheck:
     """The newest backup is fresh, not empty and readable."""
+
+    #: Reads the whole backup (pg_restore decompresses every data block): golive's own CPU work,
+    #: never alongside a performance measurement.
+    cpu_heavy: ClassVar[bool] = True
 
     name: ClassVar[str] = "dr.backup"
     description: ClassVar[str] = (
@@ -223,7 +237,8 @@ class BackupCheck:
 class MigrationsCheck:
     """upgrade head → downgrade base → upgrade head on a scratch database; risky migrations flagged."""
 
-    #: Runs golive-side CPU work (a scanner, a test suite): never alongside a performance measurement.
+    #: Runs the project's migrations and reflects the schema at every revision on this machine:
+    #: golive's own CPU work, never alongside a performance measurement.
     cpu_heavy: ClassVar[bool] = True
 
     name: ClassVar[str] = "db.migrations"
@@ -238,12 +253,12 @@ class MigrationsCheck:
         server = None
         if params.database == "postgresql":
             server = _db_url(ctx, params.server_url)
-        result = await _migrations.round_trip(params, ctx, server)
+        result = await _migrations.round_trip(params, ctx, server, _migrations.app_database(ctx))
         lint_dir = params.migrations_dir or result.versions_dir
         warnings: list[str] = []
         if lint_dir:
             warnings = await asyncio.to_thread(
-                _migrations.lint,
+                _lint.lint,
                 ctx.path(lint_dir),
                 [ctx.path(p) for p in params.code_paths],
                 set(params.large_tables),
@@ -251,38 +266,52 @@ class MigrationsCheck:
         lines = [
             f"{s.duration_s:6.2f}s  {'ok' if s.ok else '!!'}  {s.name}: {s.detail}" for s in result.steps
         ]
+        if result.proof:
+            lines.append(f"proof: {result.proof}")
+        if result.watched:
+            lines.append(f"unchanged alembic_version: {', '.join(result.watched)}")
         lines += [f"warning: {w}" for w in warnings]
         measurements = (
             Measurement(
                 name="round_trip_time", value=round(sum(s.duration_s for s in result.steps), 3), unit="s"
             ),
+            Measurement(name="revisions_compared", value=result.compared),
             Measurement(name="warnings", value=len(warnings)),
         )
-        failed = [s for s in result.steps if not s.ok]
-        status = Status.FAIL
-        if result.schema_drift:
-            summary = result.schema_drift + (f"; then {failed[0].name} failed" if failed else "")
-        elif failed:
-            summary = f"{failed[0].name} failed: {failed[0].detail}"
-        elif warnings and params.fail_on_warnings:
-            summary = f"{len(warnings)} risky migration(s): {warnings[0]}"
-        else:
-            status = Status.PASS
-            summary = (
-                f"upgrade head → downgrade base → upgrade head ran cleanly on a scratch {params.database} "
-                "database"
-            )
-            if result.head:
-                summary += f" (head {result.head})"
-            if warnings:
-                summary += f"; {len(warnings)} warning(s): {warnings[0]}"
+        problem = _migrations_problem(result, warnings, params)
         return Outcome(
-            status=status,
-            summary=summary,
+            status=Status.FAIL if problem else Status.PASS,
+            summary=problem or _migrations_passed(result, params, warnings),
             measurements=measurements,
             evidence=Evidence(excerpt=excerpt("\n".join(lines), 6000)),
             reproducer=_reproducer(ctx),
         )
+
+
+def _migrations_problem(result: _migrations.RoundTrip, warnings: list[str], params: MigrationsParams) -> str:
+    """The failing summary of a round trip, or "" when it passed."""
+    failed = [s for s in result.steps if not s.ok]
+    if result.schema_drift:
+        return result.schema_drift + (f"; then {failed[0].name} failed" if failed else "")
+    if failed:
+        return f"{failed[0].name} failed: {failed[0].detail}"
+    if warnings and params.fail_on_warnings:
+        return f"{len(warnings)} risky migration(s): {warnings[0]}"
+    return ""
+
+
+def _migrations_passed(result: _migrations.RoundTrip, params: MigrationsParams, warnings: list[str]) -> str:
+    """What a passing round trip verified, and nothing more."""
+    where = f"a scratch {params.database} database golive created"
+    if result.head:
+        where += f" (head {result.head})"
+    summary = (
+        f"up, down to base and up again on {where}: the schema came back at each of the "
+        f"{result.compared} step(s) down and at head again"
+    )
+    if warnings:
+        summary += f"; {len(warnings)} warning(s): {warnings[0]}"
+    return summary
 
 
 # -- dr.restore_time_estimate -----------------------------------------------------------------
