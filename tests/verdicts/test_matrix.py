@@ -131,6 +131,12 @@ def downgrade() -> None:
     )
 
 
+def _dashboard_on_a_renamed_metric(root: Path) -> None:
+    path = root / "monitoring/dashboards/storefront-red.json"
+    assert "http_requests_total" in path.read_text()
+    path.write_text(path.read_text().replace("http_requests_total", "http_requests_count"))
+
+
 def _root_container(root: Path) -> None:
     replace_in(root / "deploy/Dockerfile", "USER 10001:10001\n", "")
 
@@ -233,7 +239,19 @@ DEFECTS = [
         mutate=_migration_cannot_go_down,
     ),
     Defect(
-        name="promtool missing", only=("mon.alert-rules",), culprit="mon.alert-rules", mutate=_no_promtool
+        name="dashboard panels on a renamed metric",
+        only=("mon.dashboards",),
+        culprit="mon.dashboards",
+        mutate=_dashboard_on_a_renamed_metric,
+        up=True,
+    ),
+    Defect(
+        name="promtool missing",
+        only=("mon.alert-rules",),
+        culprit="mon.alert-rules",
+        mutate=_no_promtool,
+        up=True,
+        expect="error",
     ),
 ]
 
@@ -253,6 +271,9 @@ def test_defect_is_no_go_naming_the_criterion(defect: Defect, tmp_path: Path) ->
     verdict = review(copy, defect.only, up=defect.up, env=_env(defect, copy))
     assert verdict.decision == "NO-GO", verdict.output
     assert verdict.statuses[defect.culprit] == defect.expect, verdict.summaries
+    if defect.mutate is _no_promtool:
+        assert "promtool" in verdict.summaries[defect.culprit], verdict.summaries
+    # What the culprit needs still passes: the NO-GO is the defect's, not the set-up's.
     assert all(s == "pass" for c, s in verdict.statuses.items() if c != defect.culprit), verdict.summaries
 
 
