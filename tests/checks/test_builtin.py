@@ -132,3 +132,53 @@ def test_file_headings_need_content_and_a_directory_is_a_spec_mistake(review: Ru
     statuses = {x.criterion_id: (x.status, x.summary) for x in r.results}
     assert statuses["hollow"][0] is Status.FAIL and "nothing under them: 'Rollback'" in statuses["hollow"][1]
     assert statuses["dir"] == (Status.ERROR, "docs is a directory: a file check takes the path of one file")
+
+
+def test_http_latency_is_judged_on_samples_after_a_warm_up(review: Run) -> None:
+    """One slow first request (a cold cache) and one hiccup do not decide a latency verdict;
+    a flapping status does: every sample's status is judged."""
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            seen.append(1)
+            n = len(seen)
+            if self.path == "/warm" and n in (1, 6):
+                time.sleep(0.4)
+            status = 500 if self.path == "/flaps" and n % 7 == 0 else 200
+            self.send_response(status)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        do_POST = do_GET
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        status, summary, r = one(
+            review, {"type": "http", "path": "/warm", "max_latency_ms": 200}, base_url=base
+        )
+        assert status is Status.PASS, summary
+        assert len(seen) == 21 and "over 20 samples" in summary
+        names = {m.name: m.value for m in r.results[0].measurements}
+        assert names["samples"] == 20 and names["latency_p50"] < 200 and names["latency_p95"] < 200
+        seen.clear()
+        status, summary, _ = one(
+            review, {"type": "http", "path": "/flaps", "max_latency_ms": 200}, base_url=base
+        )
+        assert status is Status.FAIL and "status 500 in 3 of 20 requests" in summary
+        seen.clear()
+        one(review, {"type": "http", "method": "POST", "path": "/warm", "max_latency_ms": 200}, base_url=base)
+        assert len(seen) == 1, "a POST is never repeated unless the spec asks for samples"
+    finally:
+        server.shutdown()
+        server.server_close()
