@@ -29,6 +29,9 @@ from tests.fixtures.review import crit
 Run = Callable[..., Review]
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dr"
 
+# Every scratch database check asks the whole server: these tests run on one worker.
+pytestmark = pytest.mark.xdist_group("dr-postgres")
+
 
 def one(review: Run, check: dict[str, Any], **kw: Any) -> Review:
     return review([crit("c", check, area="dr", timeout="60s")], **kw)

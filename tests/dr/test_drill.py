@@ -28,6 +28,9 @@ STOREFRONT_SCRIPTS = {
     "restore_command": f'DATABASE_URL="$RESTORED_DATABASE_URL" {OPS}/restore.sh "$BACKUP_FILE"',
 }
 
+# Every scratch database check asks the whole server: these tests run on one worker.
+pytestmark = pytest.mark.xdist_group("dr-postgres")
+
 
 def drill(source_url: str, pid: int, tmp_path: Path, **extra: Any) -> dict[str, Any]:
     """A drill of the storefront running as ``pid`` on ``source_url``."""

@@ -26,6 +26,9 @@ Run = Callable[..., Review]
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dr"
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
+# Every scratch database check asks the whole server: these tests run on one worker.
+pytestmark = pytest.mark.xdist_group("dr-postgres")
+
 
 def one(review: Run, check: dict[str, Any], **kw: Any) -> Review:
     return review([crit("c", check, area="dr", timeout="90s")], **kw)
