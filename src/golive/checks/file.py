@@ -8,7 +8,8 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from golive.kit.check import CheckContext, CheckError, Params
+from golive.kit.check import CheckContext, Params
+from golive.kit.outcomes import no_data
 from golive.results import Evidence, Measurement, Outcome, Status
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -83,7 +84,11 @@ class FileCheck:
         path = ctx.path(params.path)
         reproducer = f"test -f {path}"
         if path.is_dir():
-            raise CheckError(f"{params.path} is a directory: a file check takes the path of one file")
+            # The spec's mistake, not the service's: nothing to judge, and how to fix it.
+            return no_data(
+                f"{params.path} is a directory: a file check takes the path of one file "
+                f"(e.g. {params.path}/README.md)"
+            )
         if not path.is_file():
             return Outcome(
                 status=Status.FAIL,
