@@ -14,7 +14,11 @@ class GoliveError(Exception):
 
 @dataclass(frozen=True, kw_only=True)
 class SpecProblem:
-    """One problem found in a spec, with the place it was found."""
+    """One problem found in a spec, with the place it was found.
+
+    ``line`` and ``col`` count from 1; ``line`` 0 means the file as a whole (it cannot be
+    read, or is missing), printed as ``file: message`` with no position.
+    """
 
     file: str
     line: int
@@ -22,6 +26,8 @@ class SpecProblem:
     message: str
 
     def __str__(self) -> str:
+        if self.line < 1:
+            return f"{self.file}: {self.message}"
         return f"{self.file}:{self.line}:{self.col}: {self.message}"
 
 

@@ -68,6 +68,18 @@ def test_go_review_writes_every_report(tmp_path: Path) -> None:
     assert hist.returncode == 0 and "GO" in hist.stdout
 
 
+def test_a_history_that_cannot_be_written_loses_no_report(tmp_path: Path) -> None:
+    write(tmp_path, [crit("a", {"type": "command", "command": ["true"]})])
+    out = tmp_path / "out"
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    proc = golive("review", str(tmp_path), "-o", str(out), "--store", f"sqlite:///{blocker}/history.db")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and "history" in proc.stderr.lower()
+    for name in ("readiness-report.json", "readiness-package.md", "readiness-package.html"):
+        assert (out / name).is_file(), name
+
+
 def test_no_go_exit_code_and_selected_formats(tmp_path: Path) -> None:
     write(tmp_path, [crit("a", {"type": "command", "command": ["false"]})])
     out = tmp_path / "out"

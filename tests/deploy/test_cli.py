@@ -57,6 +57,17 @@ def test_dry_run_prints_the_plan_and_exits_0(tmp_path: Path, http_base: str) -> 
     assert (tmp_path / "current").read_text().strip() == "1.0.0"
 
 
+def test_report_dir_in_a_files_place_is_refused_before_deploying(tmp_path: Path, http_base: str) -> None:
+    spec = _spec(tmp_path, http_base)
+    (tmp_path / "file").write_text("")
+    args = ["deploy", str(spec), "--env", "staging", "--version", "2.0.0", "-o", str(tmp_path / "file")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "not a directory" in result.output
+    assert not (tmp_path / "calls.log").exists()  # neither deployed nor asked for the status
+    assert (tmp_path / "current").read_text().strip() == "1.0.0"
+
+
 def test_locked_deploy_exits_1(tmp_path: Path, http_base: str) -> None:
     spec = _spec(tmp_path, http_base)
     with open_store(None, root=spec) as store:

@@ -124,7 +124,8 @@ def test_deploy_settings_resolve_vars_that_reference_process_variables(tmp_path:
             "driver": _command_driver(tmp_path, "--region", "${REGION}", "--version", "${VERSION}"),
             "gates": {"review": {"enabled": False}},
         },
-        env_settings={"vars": {"REGION": "${DEPLOY_REGION:-nowhere}"}},
+        # A region is not a secret: declared public, it is shown as it is.
+        env_settings={"vars": {"REGION": "${DEPLOY_REGION:-nowhere}"}, "public_vars": ["DEPLOY_REGION"]},
     )
     spec = SpecLoader(CheckRegistry.default()).load(tmp_path)
     environ = python_env()
@@ -136,3 +137,23 @@ def test_deploy_settings_resolve_vars_that_reference_process_variables(tmp_path:
         report = asyncio.run(deployer.deploy(Release(version="1.2.0"), dry_run=True))
     assert report.outcome is DeployOutcome.DRY_RUN
     assert any(line.endswith("tool --region eu-1 --version 1.2.0") for line in report.plan), report.plan
+
+
+def test_a_deploy_never_shows_a_secret_from_the_environment(tmp_path: Path) -> None:
+    make_spec_dir(
+        tmp_path,
+        {
+            "driver": _command_driver(tmp_path, "--token", "${DEPLOY_TOKEN}", "--version", "${VERSION}"),
+            "gates": {"review": {"enabled": False}},
+        },
+    )
+    spec = SpecLoader(CheckRegistry.default()).load(tmp_path)
+    environ = python_env()
+    environ["DEPLOY_TOKEN"] = "tok-9f8e7d6c5b4a"
+    with open_store(f"sqlite:///{tmp_path / 'history.db'}", root=tmp_path) as store:
+        deployer = Deployer(
+            spec=spec, config=load_deploy_config(spec), env_name="staging", store=store, environ=environ
+        )
+        report = asyncio.run(deployer.deploy(Release(version="1.2.0"), dry_run=True))
+    assert any(line.endswith("tool --token *** --version 1.2.0") for line in report.plan), report.plan
+    assert "tok-9f8e7d6c5b4a" not in report.to_json()

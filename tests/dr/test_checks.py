@@ -111,6 +111,27 @@ def test_backup_sqlite_list_command_and_empty(review: Run, sqlite_source: str, t
     assert (res.status, res.summary) == (Status.FAIL, "no backup found in nowhere/*")
 
 
+def test_verify_command_gets_the_file_name_as_data_never_as_shell_text(review: Run, tmp_path: Path) -> None:
+    """A backup named ``b$(touch PWNED).db`` must not run ``touch`` (issue #15, item 6)."""
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    (backups / "b$(touch PWNED).db").write_bytes(b"backup bytes")
+    readable = [
+        'test -s "${BACKUP_FILE}" && echo "read ${BACKUP_FILE}"',  # quoted, as people write it
+        ["sh", "-c", 'test -s "$1" && echo "read $1"', "verify", "${BACKUP_FILE}"],  # argv
+    ]
+    for command in readable:
+        check = {"type": "dr.backup", "dir": "backups", "verify_command": command}
+        res = one(review, check).results[0]
+        assert res.status is Status.PASS, (command, res.summary, res.evidence.excerpt)
+        assert "read " in res.evidence.excerpt and "b$(touch PWNED).db" in res.evidence.excerpt
+        assert list(tmp_path.rglob("PWNED")) == [], command
+    # Unquoted, the shell splits the name at its space (its own rule), but still runs nothing.
+    check = {"type": "dr.backup", "dir": "backups", "verify_command": "test -s ${BACKUP_FILE:-x}"}
+    assert one(review, check).results[0].status is Status.FAIL
+    assert list(tmp_path.rglob("PWNED")) == []
+
+
 # -- db.migrations ----------------------------------------------------------------------------
 
 

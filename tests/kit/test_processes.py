@@ -14,14 +14,20 @@ from pathlib import Path
 
 import pytest
 
+from golive.kit._reaper import marked, sweep
+from golive.kit.environment import Variables
 from golive.kit.processes import (
     ManagedProcess,
     ProcessStartError,
+    child_env,
     find_tool,
     free_port,
     group_alive,
     http_probe,
+    new_marker,
     pid_runs,
+    process_start,
+    resolve_command,
     run_process,
     tcp_probe,
 )
@@ -118,10 +124,7 @@ def test_a_server_dies_when_golive_is_killed(tmp_path: Path) -> None:
     )
     golive = subprocess.Popen([sys.executable, "-c", parent])
     try:
-        deadline = time.monotonic() + 20
-        while not pidfile.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        child = int(pidfile.read_text())
+        child = _pid(pidfile, 20)  # written non-atomically: wait for the whole pid
         assert _alive(child)
         golive.send_signal(signal.SIGKILL)
         golive.wait(10)
@@ -158,3 +161,113 @@ def test_output_is_read_whole_however_long() -> None:
         and [d["i"] for d in data[:2]] == [0, 1]
         and len(data) == 110_000
     )
+
+
+# -- children that leave the group: the environment marker ------------------------------------
+
+
+def _escaping(pidfile: Path) -> str:
+    """Shell text: a child that calls setsid (leaves the group), writes its pid and sleeps."""
+    write = f"open({str(pidfile)!r}, 'w').write(str(os.getpid()))"
+    return f'{sys.executable} -c "import os, time; os.setsid(); {write}; time.sleep(300)" &'
+
+
+def _pid(pidfile: Path, timeout: float = 10.0) -> int:
+    deadline = time.monotonic() + timeout
+    while not (pidfile.is_file() and pidfile.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return int(pidfile.read_text())
+
+
+def test_a_timeout_kills_a_setsid_child_and_keeps_the_output(tmp_path: Path) -> None:
+    pidfile = tmp_path / "child.pid"
+    script = f"echo before; {_escaping(pidfile)} echo after >&2; sleep 300"
+    result = asyncio.run(run_process(script, shell=True, timeout=1.0))
+    assert result.timed_out and (result.stdout, result.stderr) == ("before\n", "after\n")
+    assert not _alive(_pid(pidfile)), "the setsid child escaped the timeout kill"
+
+
+def test_stop_kills_a_daemon_the_server_started(tmp_path: Path) -> None:
+    pidfile = tmp_path / "daemon.pid"
+    proc = ManagedProcess.start(f"{_escaping(pidfile)} sleep 300", log=tmp_path / "s.log")
+    daemon = _pid(pidfile)
+    assert os.getsid(daemon) != os.getsid(proc.pid)
+    proc.stop_sync(grace_s=2)
+    assert not _alive(daemon)
+
+
+def test_a_sweep_touches_only_marked_processes(tmp_path: Path) -> None:
+    stranger = subprocess.Popen(["sleep", "300"])  # not started through golive: no marker
+    try:
+        key = new_marker()
+        marked_child = subprocess.Popen(["sleep", "300"], env=child_env(marker=key))
+        assert marked(key) == [marked_child.pid]
+        assert sweep(key, grace_s=2) == 1
+        assert marked_child.wait(5) == -signal.SIGTERM and stranger.poll() is None
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
+_REVIEW = """
+import sys, time
+from pathlib import Path
+from golive.kit.processes import ManagedProcess, review_sweeper
+with review_sweeper():
+    # Detached on purpose (as `golive monitoring up` starts Prometheus): under a review it still
+    # must not outlive golive.
+    ManagedProcess.start(sys.argv[1], log=Path(sys.argv[2]), detached=True)
+    time.sleep(float(sys.argv[3]))
+"""
+
+
+def _reviewer(tmp_path: Path, pidfile: Path, seconds: float) -> subprocess.Popen[bytes]:
+    script = f"{_escaping(pidfile)} sleep 300"
+    return subprocess.Popen([sys.executable, "-c", _REVIEW, script, str(tmp_path / "l.log"), str(seconds)])
+
+
+def test_everything_a_review_started_dies_when_golive_is_killed(tmp_path: Path) -> None:
+    pidfile = tmp_path / "daemon.pid"
+    golive = _reviewer(tmp_path, pidfile, 300)
+    try:
+        daemon = _pid(pidfile)
+        golive.send_signal(signal.SIGKILL)
+        golive.wait(10)
+        assert _wait_dead(daemon, 10), "a detached, setsid process outlived the killed review"
+    finally:
+        golive.kill()
+
+
+def test_a_review_ending_normally_sweeps_what_it_started(tmp_path: Path) -> None:
+    pidfile = tmp_path / "daemon.pid"
+    golive = _reviewer(tmp_path, pidfile, 0.5)
+    try:
+        daemon = _pid(pidfile)
+        assert golive.wait(20) == 0
+        assert not _alive(daemon)
+    finally:
+        golive.kill()
+
+
+def test_a_process_start_tells_a_reused_pid_apart() -> None:
+    first = subprocess.Popen(["sleep", "300"])
+    try:
+        started = process_start(first.pid)
+        assert started is not None and started == process_start(first.pid)
+    finally:
+        first.kill()
+        first.wait()
+    assert process_start(first.pid) is None
+
+
+def test_values_golive_found_never_become_shell_text() -> None:
+    variables = Variables(environ={"FILE": "b$(touch PWNED).db", "HOST": "db"}, vars={"URL": "pg://${HOST}"})
+    line = 'restore "${FILE}" ${FILE:-none} --to ${URL}'
+    assert (
+        resolve_command(variables, line, from_env=["FILE"]) == 'restore "${FILE}" ${FILE:-none} --to pg://db'
+    )
+    assert resolve_command(variables, ["restore", "${FILE}"], from_env=["FILE"]) == [
+        "restore",
+        "b$(touch PWNED).db",
+    ]
+    assert resolve_command(variables, "restore ${FILE}") == "restore b$(touch PWNED).db"

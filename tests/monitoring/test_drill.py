@@ -55,7 +55,7 @@ def run(live: Live, tmp_path: Path, params: dict[str, Any]) -> Any:
         workdir=tmp_path,
         base_url=live.app.url,
         prometheus_url=live.prometheus_url,
-        env_vars={"ADMIN_PASSWORD": "admin-password"},
+        env_vars={"ADMIN_PASSWORD": "admin-password", "DRILL_WEBHOOK": f"127.0.0.1:{live.webhook_port}"},
     )
 
 
@@ -99,14 +99,14 @@ def test_drill_detects_notifies_and_resolves(live: Live, tmp_path: Path) -> None
 
 
 def test_alert_that_never_fires_fails_and_removes_fault(live: Live, tmp_path: Path) -> None:
-    out = run(
-        live,
-        tmp_path,
-        drill(live, "FaultyNeverFires", detect_within="3s", notify_within="3s", resolve_within=0),
-    )
+    params = drill(live, "FaultyNeverFires", detect_within="3s", notify_within="3s", resolve_within=0)
+    out = run(live, tmp_path, {**params, "webhook": "${DRILL_WEBHOOK}"})
     assert out.status is Status.FAIL
     assert out.summary.startswith("alert FaultyNeverFires never fired in Prometheus within 3s")
-    assert "no notification for FaultyNeverFires reached the webhook" in out.summary
+    # the address the drill listened on, not the param's text
+    webhook = f"reached the webhook on 127.0.0.1:{live.webhook_port} within 3s"
+    assert f"no notification for FaultyNeverFires {webhook}" in out.summary
+    assert "${" not in out.summary
     assert fault_state(live.app.url) == 0.0
 
 

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from golive.reporters.markdown import MarkdownReporter, render_markdown
+from tests.fixtures.reporters.hostile import STRUCTURE, elements, hostile_review, render
 from tests.fixtures.reporters.reviews import KINDS, SCRIPT_PAYLOAD, make_review
 
 
@@ -93,7 +94,21 @@ def test_evidence_blocks_survive_backticks_and_blank_lines():
 def test_raw_html_outside_code_blocks_is_escaped():
     review = make_review("go", warnings=(f"odd output {SCRIPT_PAYLOAD}",))
     text = render_markdown(review)
-    assert f"- odd output \\{SCRIPT_PAYLOAD[:-9]}\\</script>" in text
+    assert f"- `odd output {SCRIPT_PAYLOAD}`" in text  # a code span: shown, never run
+    assert "script" not in elements(render(text))
+
+
+def test_text_from_the_service_and_the_spec_never_renders_as_markdown():
+    html = render(render_markdown(hostile_review()))
+    # only the report's own structure: no image, link, emphasis, strikethrough or raw HTML
+    assert elements(html) <= STRUCTURE
+    # each of the 13 fields is still there, readable: in a code span or with its markup escaped
+    assert html.count("![x](http://evil.example/pixel.png)") >= 13
+    assert "<code>summary ![x](http://evil.example/pixel.png) &lt;img src=" in html
+    assert "<code>warn ![x]" in html
+    # a table cell keeps its pipe instead of being split: the measurement row has 3 cells
+    row = next(r for r in html.split("<tr>") if "m ![x](http://evil.example/pixel.png) &lt;img" in r)
+    assert row.count("<td") == 3 and "a|b `` tick`</td>" in row
 
 
 def test_reporter_attributes():

@@ -19,6 +19,7 @@ from golive.reporters.package import (
     write_package,
 )
 from golive.results import Risk
+from tests.fixtures.reporters.hostile import IMAGE, STRUCTURE, elements, hostile_review, render
 from tests.fixtures.runbook.reviews import STARTED, make_review
 
 NOW = datetime(2024, 5, 1, 13, 0, tzinfo=UTC)
@@ -182,6 +183,14 @@ def test_html_escapes_what_people_typed(store: SqlStore) -> None:
     assert "<b>must</b>" not in html
     assert "default-src 'none'" in html  # nothing is fetched
     assert 'class="signoff is-override"' in html
+
+
+def test_markdown_package_shows_text_from_the_service_as_text() -> None:
+    html = render(render_package(build_package(review=hostile_review(), now=NOW), "markdown"))
+    assert elements(html) <= STRUCTURE  # no image, link, emphasis or raw HTML of theirs
+    assert html.count(IMAGE) >= 5  # cover, risk, mitigation, test summary, launch plan
+    row = next(r for r in html.split("<tr>") if "<code>Make monitoring.metrics pass" in r)
+    assert row.count("<td") == 6  # the pipe in the service's text did not split the row
 
 
 def test_write_package(tmp_path: Path, store: SqlStore) -> None:

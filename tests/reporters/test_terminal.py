@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import pytest
@@ -55,3 +56,18 @@ def test_narrow_terminal_still_renders():
     text = TerminalReporter(width=60).render(make_review("nogo"))
     assert max(len(line) for line in text.splitlines()) <= 60
     assert "NO-GO" in text
+
+
+def test_markup_and_shortcodes_in_spec_and_service_text_are_shown_as_written():
+    review = make_review("nogo")
+    first = dataclasses.replace(
+        review.results[1], title="t [bold]x[/]", area="area [/] :100:", summary="[red]s[/] :100:"
+    )
+    review = make_review("nogo", results=(first, *review.results[2:]), service="svc[/]")
+    buf = io.StringIO()
+    # a console with markup and emoji on: the scorecard must not depend on the caller's console
+    print_scorecard(review, Console(file=buf, width=200, color_system=None))
+    out = buf.getvalue()
+    assert "area [/] :100:" in out and "t [bold]x[/]: [red]s[/] :100:" in out
+    assert "svc[/] (staging): readiness" in out
+    assert "\N{HUNDRED POINTS SYMBOL}" not in out

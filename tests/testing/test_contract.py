@@ -59,7 +59,7 @@ def test_planted_server_error_is_found_with_curl_reproducer(run_one: RunOne, bug
     r = run_one(CHECK, base_url=buggy_api, environ={"CONTRACT_TOKEN": "t0ken"}, timeout="90s")
     assert r.status is Status.FAIL, r.summary
     assert r.summary.startswith("1 contract failures in GET /split: GET /split: ST101 Server error")
-    assert r.reproducer.startswith(f"curl -X GET -H 'Authorization: [Filtered]' '{buggy_api}/split?")
+    assert r.reproducer.startswith(f"curl -X GET -H 'Authorization: ***' '{buggy_api}/split?")
     assert "parts=0" in r.reproducer
     assert "t0ken" not in r.reproducer + r.evidence.excerpt
     assert any(a.endswith("junit.xml") for a in r.evidence.artifacts)

@@ -66,7 +66,8 @@ class CommandCheck:
         if result.timed_out:
             return Outcome(
                 status=Status.ERROR,
-                summary=f"command did not finish within {ctx.timeout:g}s; its process group was killed",
+                summary=f"timed out after {ctx.timeout:g}s; the command and every process it started "
+                "were killed (output so far in the evidence)",
                 measurements=measurements,
                 evidence=evidence,
                 reproducer=reproducer,

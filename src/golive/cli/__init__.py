@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from golive import __version__
 from golive.cli._common import (
@@ -122,7 +123,7 @@ def list_checks_cmd() -> None:
     with handle_errors():
         table = Table("type", "description", "module")
         for name, check_type in registry().items():
-            table.add_row(name, check_type.description, check_type.__module__)
+            table.add_row(Text(name), Text(check_type.description), Text(check_type.__module__))
         stdout().print(table)
 
 

@@ -10,6 +10,7 @@ import contextlib
 import os
 import secrets
 import sys
+import tempfile
 import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -31,14 +32,24 @@ PathArg = Annotated[Path, typer.Argument(help="Spec file, or a directory contain
 EnvOption = Annotated[str | None, typer.Option("--env", "-e", help="Environment name.")]
 
 
+def console(*, stderr: bool = False) -> Console:
+    """The one way golive makes a console: no emoji shortcodes, no guessed highlighting.
+
+    ``golive.yaml:100:24`` must print as written, not with ``:100:`` turned into an emoji.
+    Markup stays on for golive's own styles, so text from a spec or a checked service must
+    reach the console escaped (:func:`rich.markup.escape`) or as a :class:`rich.text.Text`.
+    """
+    return Console(stderr=stderr, highlight=False, emoji=False)
+
+
 def stderr() -> Console:
     """A console on standard error for messages."""
-    return Console(stderr=True, highlight=False)
+    return console(stderr=True)
 
 
 def stdout() -> Console:
     """A console on standard output for results."""
-    return Console(highlight=False)
+    return console()
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -76,10 +87,38 @@ def handle_errors() -> Iterator[None]:
     except Exception as exc:  # the last line of defence: say what happened, briefly
         stderr().print(f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}")
         if "--debug" in sys.argv or _debug_env():
-            stderr().print(traceback.format_exc())
+            stderr().print(traceback.format_exc(), markup=False)
         else:
             stderr().print("[dim]set GOLIVE_DEBUG=1 for the traceback[/]")
         raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def check_output_dir(path: Path, *, option: str = "--output", files: Sequence[str] = ()) -> None:
+    """Fail fast (UsageError, exit 2) when nothing could be written into directory ``path``.
+
+    Called before a long run, so that a file in the way or a read-only place is reported
+    before any check runs instead of losing every result at the end. Nothing is created:
+    the nearest existing directory is probed with a real, anonymous temporary file (a
+    permission test would say yes to root on a read-only file system). ``files`` are the
+    names the run will write into ``path``; a directory in the way of one is refused too.
+    """
+    where = f"{option} {path}"
+    for candidate in (path, *path.absolute().parents):
+        if candidate.is_dir():
+            break
+        if candidate.exists() or candidate.is_symlink():
+            what = "is" if candidate == path else f"is below {candidate}, which is"
+            raise UsageError(f"{where} {what} not a directory; pass a directory for the reports")
+    else:  # pragma: no cover - the root directory always exists
+        raise UsageError(f"{where}: no existing parent directory")
+    try:
+        with tempfile.TemporaryFile(dir=candidate):
+            pass
+    except OSError as exc:
+        raise UsageError(f"{where}: cannot write in {candidate} ({exc.strerror or exc})") from None
+    blocked = [name for name in files if (path / name).is_dir()]
+    if blocked:
+        raise UsageError(f"{where}: {', '.join(blocked)} is a directory where a report file goes")
 
 
 def review_environ(generate: Sequence[str] = ()) -> dict[str, str]:

@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from golive.cli._common import handle_errors, load_spec
+from golive.cli._common import handle_errors, load_spec, stdout
 from golive.errors import UsageError
 from golive.history import (
     ChangeKind,
@@ -98,7 +98,7 @@ def _open(target: _Target, store: str | None) -> SqlStore | None:
 
 
 def _console() -> Console:
-    return Console(highlight=False)
+    return stdout()
 
 
 # -- golive history --------------------------------------------------------------------------
@@ -154,11 +154,12 @@ def _print_history(
     table.add_column("passed", justify="right")
     table.add_column("flags")
     for r in rows:
+        # Service and environment names are the spec's text: cells of Text, never markup.
         cells: list[str | Text] = [str(r.id), _when(r.started_at)]
         if several_services:
-            cells.append(r.service)
+            cells.append(Text(r.service))
         cells += [
-            r.environment,
+            Text(r.environment),
             _decision(r.decision),
             _percent(r.readiness),
             f"{r.passed}/{r.total}",
@@ -196,11 +197,7 @@ def _print_deploys(console: Console, newest_first: Sequence[DeployRecord]) -> No
         table.add_row(
             str(d.id),
             _when(d.started_at),
-            d.environment,
-            d.version,
-            d.strategy,
-            d.outcome,
-            d.actor,
+            *(Text(text) for text in (d.environment, d.version, d.strategy, d.outcome, d.actor)),
             duration,
         )
     console.print(table)
@@ -331,7 +328,7 @@ def _print_diff(console: Console, diff: ReviewDiff) -> None:
             change.tier.value,
             _status(change.old_status, change.old_waived),
             _status(change.new_status, change.new_waived),
-            change.title,
+            Text(change.title),
             style=style,
         )
     console.print(table)

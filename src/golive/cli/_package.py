@@ -13,6 +13,7 @@ from golive.cli._common import (
     EXIT_NO_GO,
     EnvOption,
     PathArg,
+    check_output_dir,
     handle_errors,
     load_environment,
     stdout,
@@ -56,6 +57,8 @@ def report_cmd(
     with handle_errors():
         try:
             spec, name, _ = load_environment(path, env)
+            out_dir = output or spec.root / ".golive" / "reports"
+            check_output_dir(out_dir, option="--output" if output else "report directory")
             with open_store(store, root=spec.root) as db:
                 package = load_package(
                     db,
@@ -64,7 +67,6 @@ def report_cmd(
                     spec=spec,
                     signers=tuple(roles or DEFAULT_SIGNERS),
                 )
-            out_dir = output or spec.root / ".golive" / "reports"
             written = write_package(package, out_dir, tuple(formats or ("markdown", "html")))
         except ReporterError as exc:
             raise UsageError(str(exc)) from None

@@ -1,4 +1,9 @@
-"""Live progress for a running review: a rich progress bar on a terminal, lines otherwise."""
+"""Live progress for a running review: a rich progress bar on a terminal, lines otherwise.
+
+Service names, stack messages and check summaries come from the spec and the checked
+service, so every line is built as :class:`rich.text.Text`: a ``[/]`` or ``[bold]`` in them
+is shown as written, never read as markup.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from types import TracebackType
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from golive.engine.events import (
     CheckFinished,
@@ -15,7 +21,8 @@ from golive.engine.events import (
     ReviewStarted,
     StackEvent,
 )
-from golive.results import Status
+from golive.reporters._view import clean_text
+from golive.results import CheckResult, Status
 
 STATUS_STYLE = {
     Status.PASS: "green",
@@ -37,7 +44,7 @@ class LiveProgress:
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            TextColumn("{task.fields[current]}"),
+            TextColumn("{task.fields[current]}", markup=False),
             console=console,
             transient=True,
             disable=not console.is_terminal,
@@ -60,11 +67,14 @@ class LiveProgress:
     def __call__(self, event: Event) -> None:
         """Receive one event from the runner."""
         if isinstance(event, StackEvent):
-            self.console.print(f"[dim]stack {event.phase}: {event.message}[/]")
+            self.console.print(Text(f"stack {event.phase}: {clean_text(event.message)}", style="dim"))
         elif isinstance(event, ReviewStarted):
             self.console.print(
-                f"Reviewing [bold]{event.service}[/] ({event.environment}): "
-                f"{len(event.planned)} criteria, {event.jobs} jobs"
+                Text.assemble(
+                    "Reviewing ",
+                    (clean_text(event.service), "bold"),
+                    f" ({clean_text(event.environment)}): {len(event.planned)} criteria, {event.jobs} jobs",
+                )
             )
             self.task = self.progress.add_task("review", total=len(event.planned), current="")
         elif isinstance(event, CheckStarted):
@@ -74,14 +84,7 @@ class LiveProgress:
             r = event.result
             if r.criterion_id in self.running:
                 self.running.remove(r.criterion_id)
-            style = STATUS_STYLE[r.status]
-            waived = " [cyan](waived)[/]" if r.waived else ""
-            self.console.print(
-                f"  [{style}]{r.status.value:>7}[/] {r.criterion_id}{waived} "
-                f"[dim]{r.duration_s:.2f}s[/]  {r.summary}",
-                highlight=False,
-                markup=True,
-            )
+            self.console.print(_finished_line(r))
             if self.task is not None:
                 self.progress.advance(self.task)
             self._update()
@@ -92,3 +95,17 @@ class LiveProgress:
         if self.task is not None:
             shown = ", ".join(self.running[:3]) + (" ..." if len(self.running) > 3 else "")
             self.progress.update(self.task, current=shown)
+
+
+def _finished_line(r: CheckResult) -> Text:
+    """``   pass a 0.01s  summary``; the summary is the checked service's text, shown as is."""
+    line = Text.assemble(
+        "  ",
+        (f"{r.status.value:>7}", STATUS_STYLE[r.status]),
+        f" {r.criterion_id}",
+    )
+    if r.waived:
+        line.append(" (waived)", style="cyan")
+    line.append(f" {r.duration_s:.2f}s", style="dim")
+    line.append(f"  {clean_text(r.summary)}")
+    return line

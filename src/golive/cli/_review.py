@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import signal
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from golive.checks.registry import CheckRegistry
-from golive.cli._common import review_environ
+from golive.cli._common import check_output_dir, console, review_environ
 from golive.cli._progress import LiveProgress
 from golive.engine import LocalStack, ReviewOptions, Runner
 from golive.errors import UsageError
+from golive.kit.processes import review_sweeper
 from golive.results import Review, Tier
 from golive.spec import Spec, SpecLoader
 
@@ -39,15 +43,18 @@ class ReviewRequest:
     load_workers: int | None = None
 
 
-def _check_formats(chosen: Sequence[str]) -> None:
-    """Fail fast on a typo in --format, before anything runs."""
-    from golive.reporters.base import ReporterError, get_reporter
+def _check_formats(chosen: Sequence[str]) -> tuple[str, ...]:
+    """Fail fast on a typo in --format, before anything runs; the names of the files to write."""
+    from golive.reporters.base import ReporterError, get_reporter, report_filename
+    from golive.reporters.package import PACKAGE_BASENAME
 
+    names = []
     for name in chosen:
         try:
-            get_reporter(name)
+            names.append(report_filename(get_reporter(name)))
         except ReporterError as exc:
             raise UsageError(str(exc)) from None
+    return (*names, f"{PACKAGE_BASENAME}.md", f"{PACKAGE_BASENAME}.html")
 
 
 def _options(request: ReviewRequest, spec: Spec, out_dir: Path) -> ReviewOptions:
@@ -81,6 +88,7 @@ async def _run(runner: Runner, spec: Spec, request: ReviewRequest, console: Cons
                     log_path=out_dir / "stack.log",
                     environ=runner.options.environ,
                     listener=progress,
+                    masker=runner.masker,
                     stop=stop,
                 ):
                     return await runner.run(stop)
@@ -96,18 +104,40 @@ def _record(review: Review, spec: Spec, request: ReviewRequest, out_dir: Path, c
     The package (report, risks, launch plan, sign-offs) is written with every review; with
     history it also shows the trend and the sign-offs on record.
     """
-    from golive.reporters.package import build_package, write_package
+    from golive.history.base import HistoryError
+    from golive.reporters.package import ReadinessPackage, build_package, write_package
 
+    package: ReadinessPackage | None = None
+    failed: HistoryError | None = None
     if request.history:
         from golive.history.store import open_store
 
-        with open_store(request.store, root=spec.root) as db:
-            review_id = db.save_review(review)
-            package = build_package(review=review, store=db, review_id=review_id, spec=spec)
-    else:
+        try:
+            with open_store(request.store, root=spec.root) as db:
+                review_id = db.save_review(review)
+                package = build_package(review=review, store=db, review_id=review_id, spec=spec)
+        except HistoryError as exc:
+            failed = exc  # the package is still written, from this review alone
+    if package is None:
         package = build_package(review=review, spec=spec)
     for p in write_package(package, out_dir):
-        console.print(f"[dim]package:[/] {p}")
+        console.print(f"[dim]package:[/] {escape(str(p))}")
+    if failed is not None:
+        raise failed
+
+
+def _mask_written_files(review: Review, runner: Runner, out_dir: Path, since: float) -> Review:
+    """Mask the review's secrets in every file written under the output directory during it.
+
+    Checks write artifacts and ``up`` writes its log while the review runs; they pass through
+    the same masker as the results before any report points at them.
+    """
+    from golive.kit.masking import mask_files
+
+    skipped = mask_files(out_dir, runner.masker, since=since - 1.0)
+    if not skipped:
+        return review
+    return dataclasses.replace(review, warnings=review.warnings + tuple(skipped))
 
 
 def run_review(request: ReviewRequest) -> Review:
@@ -118,15 +148,22 @@ def run_review(request: ReviewRequest) -> Review:
     registry = CheckRegistry.default()
     spec = SpecLoader(registry).load(request.path)
     chosen = request.formats or DEFAULT_FORMATS
-    _check_formats(chosen)
+    files = _check_formats(chosen)
     out_dir = request.output or spec.root / ".golive" / "reports"
     options = _options(request, spec, out_dir)
     runner = Runner(spec, registry, options)  # validates the selection before starting anything
-    console = Console(highlight=False)
-    review = asyncio.run(_run(runner, spec, request, console, out_dir))
+    # A file in the way would otherwise lose every result after the whole review has run.
+    check_output_dir(out_dir, option="--output" if request.output else "report directory", files=files)
+    out = console()
+    started = time.time()
+    # Nothing the review starts (the stack, checks' children, their daemons) outlives it, even
+    # when golive is killed: see golive.kit.processes.review_sweeper.
+    with review_sweeper():
+        review = asyncio.run(_run(runner, spec, request, out, out_dir))
+    review = _mask_written_files(review, runner, out_dir, started)
     written = write_reports(review, chosen, out_dir)
-    print_scorecard(review, console)
+    print_scorecard(review, out)
     for p in written:
-        console.print(f"[dim]report:[/] {p}")
-    _record(review, spec, request, out_dir, console)
+        out.print(f"[dim]report:[/] {escape(str(p))}")
+    _record(review, spec, request, out_dir, out)
     return review

@@ -18,7 +18,7 @@ from golive.deploy.config import Gates
 from golive.deploy.report import GateResult
 from golive.history.base import HistoryStore
 from golive.kit.environment import MissingVariableError, Variables
-from golive.kit.processes import run_process
+from golive.kit.processes import resolve_command, run_process
 from golive.kit.prometheus import PrometheusClient, PrometheusError
 from golive.results import Tier
 from golive.spec import Spec
@@ -142,11 +142,8 @@ class GateKeeper:
             return None
         values = self.variables.with_vars({"VERSION": release.version})
         try:
-            command: str | list[str] = (
-                values.resolve(gate.command)
-                if isinstance(gate.command, str)
-                else [values.resolve(a) for a in gate.command]
-            )
+            # The shell reads the version from the environment: it is data, not command text.
+            command = resolve_command(values, gate.command, from_env=("VERSION",))
         except MissingVariableError as exc:
             return GateResult(name="artifact", passed=False, detail=str(exc))
         result = await run_process(

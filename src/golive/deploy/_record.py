@@ -11,6 +11,7 @@ from typing import Any
 from golive.deploy.base import DeployOutcome, Release
 from golive.deploy.report import DeployReport, GateResult
 from golive.history.base import HistoryStore
+from golive.kit.masking import Masker
 
 
 @dataclass(kw_only=True)
@@ -38,6 +39,8 @@ class Recorder:
     """The run's log so far (the deployer appends to it); every report carries a copy."""
     enabled: bool = True
     """False: reports are built but never stored."""
+    masker: Masker = field(default_factory=Masker)
+    """Masks the deploy's secrets in every report; the releases stay whole, rollback reuses them."""
 
     def report(
         self,
@@ -72,6 +75,7 @@ class Recorder:
             time_to_rollback_s=ttr,
             rollback_verified=verified,
         )
+        report = replace(self.masker.mask_tree(report), release=report.release, previous=report.previous)
         if not (record and self.enabled):
             return report
         deploy_id = self.store.add_deploy(

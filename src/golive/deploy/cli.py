@@ -19,6 +19,7 @@ from rich.markup import escape
 from golive.cli._common import (
     EnvOption,
     PathArg,
+    check_output_dir,
     fail,
     handle_errors,
     load_environment,
@@ -124,6 +125,7 @@ def deploy_cmd(
             raise typer.Exit(EXIT_OK)
         if not version:
             raise UsageError("--version is required")
+        out_dir = _out_dir(spec, output)
         report = _run_deploy(
             spec,
             loaded,
@@ -137,7 +139,7 @@ def deploy_cmd(
         )
         if report.outcome is DeployOutcome.DRY_RUN:
             _print_plan(console, report)
-        _summary(console, report, write_report(report, output or _reports_dir(spec)))
+        _summary(console, report, write_report(report, out_dir))
     raise typer.Exit(_exit_for(report))
 
 
@@ -155,8 +157,9 @@ def rollback_cmd(
     console = stdout()
     with _errors():
         spec, loaded, env_name = _load(path, env, config)
+        out_dir = _out_dir(spec, output)
         report = _run_rollback(spec, loaded, env_name, to=to, store=store, console=console)
-        _summary(console, report, write_report(report, output or _reports_dir(spec)))
+        _summary(console, report, write_report(report, out_dir))
     raise typer.Exit(_exit_for(report))
 
 
@@ -173,6 +176,13 @@ def _errors() -> Iterator[None]:
 def _load(path: Path, env: str | None, config: Path | None) -> tuple[Spec, DeployConfig, str]:
     spec, env_name, _ = load_environment(path, env)
     return spec, load_deploy_config(spec, config), env_name
+
+
+def _out_dir(spec: Spec, output: Path | None) -> Path:
+    """The report directory, checked before the deploy starts so that its report is not lost."""
+    out_dir = output or _reports_dir(spec)
+    check_output_dir(out_dir, option="--output" if output else "report directory")
+    return out_dir
 
 
 def _reports_dir(spec: Spec) -> Path:
@@ -196,7 +206,7 @@ def _down(spec: Spec, config: DeployConfig, env_name: str, console: Console) -> 
         raise UsageError("--down only applies to the local driver")
     driver = LocalDriver(config.driver, workdir=spec.root, environment=env_name)
     asyncio.run(driver.down())
-    console.print(f"stopped the local deployment of {spec.service.name} ({env_name})")
+    console.print(f"stopped the local deployment of {escape(spec.service.name)} ({escape(env_name)})")
 
 
 def _run_deploy(

@@ -10,13 +10,14 @@ tool's business.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Collection
 from pathlib import Path
 from typing import ClassVar
 
 from golive.deploy.base import DeployError, DriverState, Release, RollingOnlyDriver, Strategy
 from golive.deploy.config import CommandDriverConfig, CommandLine
 from golive.kit.environment import MissingVariableError, Variables
-from golive.kit.processes import ProcessResult, build_argv, run_process
+from golive.kit.processes import ProcessResult, build_argv, resolve_command, run_process
 from golive.kit.text import excerpt
 
 
@@ -48,10 +49,14 @@ class CommandDriver(RollingOnlyDriver):
             values["PREVIOUS_VERSION"] = self.previous
         return values
 
-    def _argv(self, command: CommandLine, values: Variables) -> tuple[str, ...]:
+    def _argv(
+        self, command: CommandLine, values: Variables, from_env: Collection[str] = ()
+    ) -> tuple[str, ...]:
         try:
             if isinstance(command, str):
-                return build_argv(values.resolve(command), shell=True)
+                # A version may come from a status command's output: the shell reads it from
+                # the environment, it is never pasted into the command line.
+                return build_argv(resolve_command(values, command, from_env=from_env), shell=True)
             return tuple(values.resolve(a) for a in command)
         except MissingVariableError as exc:
             raise DeployError(str(exc)) from None
@@ -63,7 +68,7 @@ class CommandDriver(RollingOnlyDriver):
             env.update({k: values.resolve(v) for k, v in self.config.env.items()})
         except MissingVariableError as exc:
             raise DeployError(str(exc)) from None
-        argv = self._argv(command, values)
+        argv = self._argv(command, values, from_env=self._set(release))
         result = await run_process(list(argv), cwd=self.workdir, env=env, timeout=self.config.timeout)
         self.ran.append(result)
         if result.timed_out:

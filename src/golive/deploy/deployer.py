@@ -43,6 +43,7 @@ from golive.deploy.verify import VerificationFailed, Verifier
 from golive.errors import GoliveError
 from golive.history.base import HistoryStore
 from golive.kit.environment import Variables
+from golive.kit.masking import review_masker
 from golive.spec import Spec
 
 ROLLBACK_STRATEGY = "rollback"
@@ -119,7 +120,11 @@ class Deployer:
         self.store = store
         self.variables = Variables.for_process(self.environment.vars, environ)
         self.driver = driver or make_driver(config, spec=spec, env_name=env_name, variables=self.variables)
-        self.emit = emit or (lambda _e: None)
+        # Every message and record of the deploy passes through the masker (log lines carry
+        # resolved command lines and URLs).
+        self.masker = review_masker(spec, self.environment, self.variables.environ)
+        raw_emit = emit or (lambda _e: None)
+        self.emit: Callable[[DeployEvent], None] = lambda e: raw_emit(self.masker.mask_tree(e))
         self.actor = actor or default_actor()
         self.registry = registry
         self.holder = f"{self.actor}@{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -132,6 +137,7 @@ class Deployer:
             store=store,
             log=self._log,
             enabled=record,
+            masker=self.masker,
         )
         self._gatekeeper = GateKeeper(
             spec=spec,

@@ -13,8 +13,10 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from golive.kit.check import Params
-from golive.kit.environment import Variables
 from golive.kit.processes import CommandLine
+
+# One resolver for every command golive runs; re-exported for the dr modules that import it here.
+from golive.kit.processes import resolve_command as resolve_command
 from golive.spec import Duration
 
 __all__ = [
@@ -44,13 +46,6 @@ def _command_ok(value: CommandLine | None) -> CommandLine | None:
 def command_text(command: CommandLine) -> str:
     """A command as a person types it."""
     return command if isinstance(command, str) else shlex.join(command)
-
-
-def resolve_command(variables: Variables, command: CommandLine) -> CommandLine:
-    """``${VAR}`` references resolved: in the whole line of a shell string, in each argv item."""
-    if isinstance(command, str):
-        return variables.resolve(command)
-    return [variables.resolve(arg) for arg in command]
 
 
 # -- dr.drill ---------------------------------------------------------------------------------

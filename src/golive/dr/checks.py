@@ -217,7 +217,8 @@ class BackupCheck:
         if params.verify_command is not None:
             cmd = params.verify_command
             env = {"BACKUP_FILE": str(path)}
-            argv = resolve_command(ctx.variables.with_environ(env), cmd)
+            # The file name is data: a shell string gets it from the environment, never as text.
+            argv = resolve_command(ctx.variables.with_environ(env), cmd, from_env=env)
             result = await ctx.run(argv, shell=isinstance(cmd, str), env=env)
             if result.returncode != 0 or result.timed_out:
                 findings.problem(f"verify_command says {path.name} is unreadable (exit {result.returncode})")

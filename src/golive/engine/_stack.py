@@ -2,7 +2,9 @@
 
 ``up`` is started in its own process group and may keep running (a server) or exit 0
 after starting daemons. golive waits for the health URL, and afterwards always runs
-``down`` and then kills whatever is left of the ``up`` group.
+``down`` and then kills whatever is left of the ``up`` group, and every process ``up``
+started in a session of its own (found by its marker). A stack left by a review that died
+is reaped by the next ``up`` (see :mod:`golive.engine._stale`).
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
+from golive.engine import _stale
 from golive.engine.events import Listener, StackEvent
 from golive.errors import EnvironmentSetupError
 from golive.kit.environment import MissingVariableError, Variables
+from golive.kit.masking import Masker
 from golive.kit.processes import CommandLine, ManagedProcess, ProcessStartError, http_probe, run_process
 from golive.spec.models import Environment
 
@@ -32,18 +36,22 @@ class LocalStack:
         environ: Mapping[str, str],
         listener: Listener | None = None,
         stop: asyncio.Event | None = None,
+        masker: Masker | None = None,
     ) -> None:
         self.environment = environment
         self.workdir = workdir
         self.log_path = log_path
         self.variables = Variables(environ=environ, vars=environment.vars)
         self.listener = listener
+        self.masker = masker or Masker()
         self.stop = stop
         self._proc: ManagedProcess | None = None
+        self._record: Path | None = None
 
     def _emit(self, phase: str, message: str) -> None:
         if self.listener:
-            self.listener(StackEvent(phase=phase, message=message))
+            # The resolved up/down command lines carry the review's secrets.
+            self.listener(StackEvent(phase=phase, message=self.masker.mask(message)))
 
     def _argv(self, command: CommandLine) -> tuple[str, ...]:
         """argv with ``${VAR}`` references resolved (a string runs in a shell)."""
@@ -69,10 +77,14 @@ class LocalStack:
         except MissingVariableError as exc:
             raise EnvironmentSetupError(f"cannot start the stack: {exc}") from exc
         self._emit("up", f"starting: {' '.join(argv)}")
+        # A stack left by a review that died would hold the ports this one needs.
+        for marker in await asyncio.to_thread(_stale.reap, self.workdir):
+            self._emit("up", f"stopped a stale stack left by an earlier review ({marker})")
         try:
             self._proc = ManagedProcess.start(
                 argv, log=self.log_path, name="up", cwd=self.workdir, env=child_env
             )
+            self._record = _stale.record(self.workdir, self._proc)
             await self._proc.wait_healthy(
                 http_probe(health), timeout=env.up_timeout, what=health, may_exit=True, stop=self.stop
             )
@@ -100,6 +112,9 @@ class LocalStack:
             await self._proc.stop(grace_s=10.0)
             self._emit("down", "stack stopped")
             self._proc = None
+        if self._record is not None:
+            self._record.unlink(missing_ok=True)
+            self._record = None
 
     async def __aexit__(
         self,

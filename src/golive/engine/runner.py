@@ -37,9 +37,18 @@ from golive.engine.events import (
 from golive.errors import GoliveError, UsageError
 from golive.kit.check import CheckContext, CheckError
 from golive.kit.environment import MissingVariableError
+from golive.kit.masking import review_masker
 from golive.results import CheckResult, Decision, Outcome, Review, Status, Tier, WaiverRecord
 from golive.scoring import score
 from golive.spec.models import Criterion, Spec
+
+
+def hard_limit(timeout: float) -> float:
+    """When the engine cancels a check whose own timeout is ``timeout``: a little later.
+
+    The grace covers killing the check's processes and reading what they wrote.
+    """
+    return timeout + min(10.0, 3.0 + 0.05 * timeout)
 
 
 def default_jobs() -> int:
@@ -111,6 +120,8 @@ class Runner:
         self.criteria, self.partial = select(spec, options.only, options.tier)
         self.today = options.today or date.today()
         self.log = logging.getLogger("golive.engine")
+        #: Every output of this review passes through it: results, events, the review itself.
+        self.masker = review_masker(spec, self.environment, options.environ)
 
     def _emit(self, event: Event) -> None:
         for listener in self.listeners:
@@ -250,6 +261,7 @@ class Runner:
             + ((f"tier={self.options.tier.value}",) if self.options.tier else ()),
             golive_version=__version__,
         )
+        review = self.masker.mask_tree(review)
         self._emit(ReviewFinished(review=review))
         return review
 
@@ -257,7 +269,7 @@ class Runner:
         self, c: Criterion, outcome: Outcome, duration: float, waivers: Mapping[str, str]
     ) -> CheckResult:
         waived = c.id in waivers and outcome.status is not Status.PASS
-        return CheckResult(
+        result = CheckResult(
             criterion_id=c.id,
             title=c.title,
             area=c.area,
@@ -274,6 +286,7 @@ class Runner:
             waived=waived,
             waiver_reason=waivers.get(c.id, "") if waived else "",
         )
+        return self.masker.mask_tree(result)
 
     async def _run_criterion(
         self,
@@ -306,9 +319,14 @@ class Runner:
     async def _guarded(
         self, c: Criterion, client: httpx.AsyncClient, needed: Mapping[str, CheckResult]
     ) -> Outcome:
-        """Run one check under its timeout; every failure of golive's own becomes an ``error``."""
+        """Run one check under its timeout; every failure of golive's own becomes an ``error``.
+
+        The check gets ``c.timeout`` as ``ctx.timeout`` and the engine cuts it off only at
+        :func:`hard_limit`: a check that honours its own timeout reports the evidence it
+        gathered (output so far, reproducer) instead of losing it to the engine's cancel.
+        """
         try:
-            return await asyncio.wait_for(self._invoke(c, client, needed), c.timeout)
+            return await asyncio.wait_for(self._invoke(c, client, needed), hard_limit(c.timeout))
         except TimeoutError:
             return Outcome(
                 status=Status.ERROR, summary=f"check timed out after {c.timeout:g}s and was stopped"

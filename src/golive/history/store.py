@@ -22,7 +22,6 @@ from sqlalchemy import (
     Row,
     create_engine,
     delete,
-    event,
     insert,
     or_,
     select,
@@ -30,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy.sql.dml import Insert
 
 from golive._serialize import from_jsonable, to_jsonable
 from golive.history._schema import (
@@ -41,6 +41,7 @@ from golive.history._schema import (
     signoffs_table,
     utcnow,
 )
+from golive.history._txn import GaveUpError, configure_sqlite, create_schema, with_retries, write_transaction
 from golive.history._urls import DEFAULT_DB_PATH, default_store_url, normalize, reason, safe_url
 from golive.history.base import (
     CriterionChange,
@@ -79,7 +80,7 @@ def open_store(url: str | None, *, root: Path) -> SqlStore:
     except (ArgumentError, ImportError, ValueError) as e:
         raise HistoryError(f"invalid history store URL {shown}: {reason(e, url)}") from e
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_on_connect)
+        configure_sqlite(engine)
     store = SqlStore(engine, shown=shown, raw_url=url)
     try:
         store.create_schema()
@@ -87,13 +88,6 @@ def open_store(url: str | None, *, root: Path) -> SqlStore:
         store.close()
         raise
     return store
-
-
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
-    # SQLite ignores foreign keys unless asked, per connection.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
 
 
 class SqlStore:
@@ -115,15 +109,24 @@ class SqlStore:
     def _errors(self, action: str) -> Iterator[None]:
         try:
             yield
+        except GaveUpError as e:
+            raise HistoryError(
+                f"history store {self.url}: cannot {action}: {reason(e.error, self._raw_url)} "
+                f"(still failing after {e.attempts} attempts: another process may be holding "
+                "the database; try again, or check the database's locks and load)"
+            ) from e
         except SQLAlchemyError as e:
             raise HistoryError(
                 f"history store {self.url}: cannot {action}: {reason(e, self._raw_url)}"
             ) from e
 
     def create_schema(self) -> None:
-        """Create the tables that do not exist yet (done by :func:`open_store`)."""
+        """Create the tables that do not exist yet (done by :func:`open_store`).
+
+        Safe when several processes open a fresh store at once: one creates, the others wait.
+        """
         with self._errors("open the store"):
-            metadata.create_all(self._engine)
+            create_schema(self._engine, metadata)
 
     def close(self) -> None:
         """Release every pooled connection."""
@@ -147,7 +150,11 @@ class SqlStore:
     def save_review(self, review: Review) -> int:
         """Store a review and one row per criterion in one transaction; return its id."""
         report_json = json.dumps(to_jsonable(review), sort_keys=True)
-        with self._errors("save the review"), self._engine.begin() as conn:
+        with self._errors("save the review"):
+            return with_retries(lambda: self._insert_review(review, report_json))
+
+    def _insert_review(self, review: Review, report_json: str) -> int:
+        with write_transaction(self._engine) as conn:
             result = conn.execute(
                 insert(reviews_table).values(
                     service=review.service,
@@ -280,38 +287,45 @@ class SqlStore:
         """
         if ttl_s <= 0:
             raise HistoryError(f"lock ttl must be positive, not {ttl_s}")
-        t = locks_table
         with self._errors(f"acquire lock {name!r}"):
-            # Bounded retries: the row can vanish (released) between our insert and update.
-            for _ in range(3):
-                now = utcnow()
-                expires = now + timedelta(seconds=ttl_s)
-                try:
-                    with self._engine.begin() as conn:
-                        conn.execute(
-                            insert(t).values(name=name, holder=holder, acquired_at=now, expires_at=expires)
-                        )
-                    return True
-                except IntegrityError:
-                    pass
-                with self._engine.begin() as conn:
-                    taken = conn.execute(
-                        update(t)
-                        .where(t.c.name == name, or_(t.c.expires_at <= now, t.c.holder == holder))
-                        .values(holder=holder, acquired_at=now, expires_at=expires)
+            return with_retries(lambda: self._try_acquire(name, holder, ttl_s))
+
+    def _try_acquire(self, name: str, holder: str, ttl_s: float) -> bool:
+        t = locks_table
+        # Bounded retries: the row can vanish (released) between our insert and update.
+        for _ in range(3):
+            now = utcnow()
+            expires = now + timedelta(seconds=ttl_s)
+            try:
+                with write_transaction(self._engine) as conn:
+                    conn.execute(
+                        insert(t).values(name=name, holder=holder, acquired_at=now, expires_at=expires)
                     )
-                    if taken.rowcount == 1:
-                        return True
-                    if conn.execute(select(t.c.name).where(t.c.name == name)).first():
-                        return False
+                return True
+            except IntegrityError:
+                pass
+            with write_transaction(self._engine) as conn:
+                taken = conn.execute(
+                    update(t)
+                    .where(t.c.name == name, or_(t.c.expires_at <= now, t.c.holder == holder))
+                    .values(holder=holder, acquired_at=now, expires_at=expires)
+                )
+                if taken.rowcount == 1:
+                    return True
+                if conn.execute(select(t.c.name).where(t.c.name == name)).first():
+                    return False
         return False
 
     def release_lock(self, name: str, holder: str) -> bool:
         """Release the named lock if ``holder`` holds it; return whether it was released."""
         t = locks_table
-        with self._errors(f"release lock {name!r}"), self._engine.begin() as conn:
-            result = conn.execute(delete(t).where(t.c.name == name, t.c.holder == holder))
-            return bool(result.rowcount)
+
+        def attempt() -> bool:
+            with write_transaction(self._engine) as conn:
+                return bool(conn.execute(delete(t).where(t.c.name == name, t.c.holder == holder)).rowcount)
+
+        with self._errors(f"release lock {name!r}"):
+            return with_retries(attempt)
 
     # -- sign-offs and deploys ------------------------------------------------------------
 
@@ -329,21 +343,23 @@ class SqlStore:
         created_at: datetime | None = None,
     ) -> int:
         """Record a sign-off (``created_at`` defaults to now); return its id."""
-        with self._errors("record the sign-off"), self._engine.begin() as conn:
-            result = conn.execute(
-                insert(signoffs_table).values(
-                    service=service,
-                    environment=environment,
-                    review_id=review_id,
-                    name=name,
-                    role=role,
-                    decision=decision,
-                    comment=comment,
-                    override_reason=override_reason,
-                    created_at=created_at or utcnow(),
-                )
-            )
-            return _new_id(result)
+        row = insert(signoffs_table).values(
+            service=service,
+            environment=environment,
+            review_id=review_id,
+            name=name,
+            role=role,
+            decision=decision,
+            comment=comment,
+            override_reason=override_reason,
+            created_at=created_at or utcnow(),
+        )
+        with self._errors("record the sign-off"):
+            return with_retries(lambda: self._insert(row))
+
+    def _insert(self, statement: Insert) -> int:
+        with write_transaction(self._engine) as conn:
+            return _new_id(conn.execute(statement))
 
     def signoffs(self, service: str, environment: str) -> list[SignoffRecord]:
         """Sign-offs for a service in an environment, newest first."""
@@ -371,21 +387,19 @@ class SqlStore:
         report_json: str = "{}",
     ) -> int:
         """Record a deploy; return its id."""
-        with self._errors("record the deploy"), self._engine.begin() as conn:
-            result = conn.execute(
-                insert(deploys_table).values(
-                    service=service,
-                    environment=environment,
-                    version=version,
-                    strategy=strategy,
-                    started_at=started_at,
-                    finished_at=finished_at,
-                    outcome=outcome,
-                    actor=actor,
-                    report_json=report_json,
-                )
-            )
-            return _new_id(result)
+        row = insert(deploys_table).values(
+            service=service,
+            environment=environment,
+            version=version,
+            strategy=strategy,
+            started_at=started_at,
+            finished_at=finished_at,
+            outcome=outcome,
+            actor=actor,
+            report_json=report_json,
+        )
+        with self._errors("record the deploy"):
+            return with_retries(lambda: self._insert(row))
 
     def deploys(self, service: str, environment: str | None = None) -> list[DeployRecord]:
         """Deploys of a service (optionally in one environment), newest first."""

@@ -6,6 +6,10 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Frozen(BaseModel):
-    """Immutable after loading; an unknown field is an error (a typo is never ignored)."""
+    """Immutable after loading; an unknown field is an error (a typo is never ignored).
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    A float is finite: `.inf`, `1e400` or `nan` in a spec would be a wait that never ends
+    or a comparison that never fails.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)

@@ -3,15 +3,21 @@
 Children start in a session of their own so that a timeout or a stop signals the whole
 process group (a shell pipeline, a test runner's workers, a server's forks), and the group
 leader gets a parent-death signal so that it does not outlive golive when golive itself is
-killed. This module is the only place that spawns or signals processes.
+killed. A child that leaves its group (``setsid``, a daemon) is still found by the marker
+every started process carries in its environment (see :mod:`golive.kit._reaper`): a timeout
+or a stop sweeps that marker, and :func:`review_sweeper` sweeps everything a review started,
+also when golive is killed with SIGKILL. This module is the only place that spawns or
+signals process groups.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import ctypes
 import os
+import secrets
 import shlex
 import shutil
 import signal
@@ -20,21 +26,23 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-import httpx
-
 from golive.errors import GoliveError
+from golive.kit._commands import CommandLine as CommandLine
+from golive.kit._commands import resolve_command as resolve_command
+from golive.kit._probes import HealthProbe as HealthProbe
+from golive.kit._probes import http_probe as http_probe
+from golive.kit._probes import tcp_probe as tcp_probe
+from golive.kit._reaper import process_start as process_start
+from golive.kit._reaper import sweep as sweep
 
 #: Output up to this many bytes per stream stays in memory; beyond it, it spools to a
 #: temporary file. Either way it is read back whole: a verdict never rests on a capped tail.
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
-
-CommandLine = list[str] | str
-"""An argv list, or a string run by ``/bin/sh -c``."""
 
 _PR_SET_PDEATHSIG = 1
 
@@ -78,12 +86,72 @@ def _decode(spool: IO[bytes]) -> str:
     return spool.read().decode("utf-8", errors="replace")
 
 
-def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of a child: golive's own, plus ``extra`` (already resolved) on top."""
+#: The marker of the review running in this context (see :func:`review_sweeper`), if any. A
+#: context variable, not a global: asyncio tasks and worker threads started inside the review
+#: inherit it, and code running beside the review in the same process does not.
+_REVIEW_MARKER: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "golive_review_marker", default=None
+)
+
+
+def new_marker(kind: str = "PROC") -> str:
+    """A fresh environment key that marks one started process (or one review) and its descendants."""
+    return f"GOLIVE_{kind}_{secrets.token_hex(8)}"
+
+
+def child_env(extra: Mapping[str, str] | None = None, *, marker: str | None = None) -> dict[str, str]:
+    """The environment of a child: golive's own, plus ``extra`` (already resolved) on top.
+
+    The child also carries the running review's marker and ``marker`` (its own), so that a
+    sweep finds it and everything it starts, whatever session they end up in.
+    """
     env = dict(os.environ)
     if extra:
         env.update(extra)
+    for key in (_REVIEW_MARKER.get(), marker):
+        if key:
+            env[key] = "1"
     return env
+
+
+@contextlib.contextmanager
+def review_sweeper() -> Iterator[str]:
+    """Every process started inside the block (and all it starts) ends with the block or with golive.
+
+    Inside, children carry the review's marker. A watchdog in a session of its own sweeps the
+    marker when golive dies (even by SIGKILL); a normal exit sweeps in-process and tells the
+    watchdog so. Processes started with ``detached`` are swept too: under a review nothing
+    outlives it (``golive deploy`` itself runs outside a review and keeps its releases).
+    """
+    key = new_marker("RUN")
+    read_end, write_end = os.pipe()
+    watchdog: subprocess.Popen[bytes] | None = None
+    try:
+        watchdog = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(Path(__file__).with_name("_reaper.py")), key],
+            stdin=read_end,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:
+        watchdog = None  # the in-process sweep below still runs on every normal exit
+    finally:
+        os.close(read_end)
+    token = _REVIEW_MARKER.set(key)
+    try:
+        yield key
+    finally:
+        _REVIEW_MARKER.reset(token)
+        try:
+            sweep(key, exclude=(watchdog.pid,) if watchdog else ())
+        finally:
+            with contextlib.suppress(OSError):
+                os.write(write_end, b"done")
+            os.close(write_end)
+            if watchdog is not None:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    watchdog.wait(5.0)
 
 
 def kill_group(pid: int, sig: int = signal.SIGKILL) -> None:
@@ -150,10 +218,11 @@ async def run_process(
     """Run a command to completion, killing its whole process group on timeout or cancel."""
     argv = build_argv(command, shell=shell)
     start = time.monotonic()
+    marker = new_marker()
     proc = await asyncio.create_subprocess_exec(
         *argv,
         cwd=str(cwd) if cwd else None,
-        env=child_env(env),
+        env=child_env(env, marker=marker),
         stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -179,14 +248,24 @@ async def run_process(
     async def _communicate() -> None:
         await asyncio.gather(_feed(), _pump(proc.stdout, out_buf), _pump(proc.stderr, err_buf), proc.wait())
 
+    async def _end() -> None:
+        """Kill the group and every descendant that left it; keep what they wrote until then."""
+        await terminate_group(proc, grace_s=0.5)
+        await asyncio.to_thread(sweep, marker, grace_s=0.5)
+        # Output still in the pipes is evidence too; nothing holds them open any more.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                asyncio.gather(_pump(proc.stdout, out_buf), _pump(proc.stderr, err_buf)), 1.0
+            )
+
     timed_out = False
     try:
         await asyncio.wait_for(_communicate(), timeout)
     except TimeoutError:
         timed_out = True
-        await terminate_group(proc, grace_s=0.5)
+        await _end()
     except asyncio.CancelledError:
-        await terminate_group(proc, grace_s=0.5)
+        await _end()
         raise
     else:
         # The leader is done; reap anything it left behind in its group.
@@ -215,43 +294,6 @@ def run_sync(
     return asyncio.run(run_process(command, shell=shell, cwd=cwd, env=env, timeout=timeout, stdin=stdin))
 
 
-HealthProbe = Callable[[], Awaitable[bool]]
-"""An async predicate: True once the service is ready."""
-
-
-def http_probe(url: str, *, client: httpx.AsyncClient | None = None) -> HealthProbe:
-    """Ready when ``url`` answers 2xx."""
-
-    async def probe() -> bool:
-        try:
-            if client is not None:
-                response = await client.get(url, timeout=2.0)
-            else:
-                async with httpx.AsyncClient(timeout=2.0) as own:
-                    response = await own.get(url)
-        except httpx.HTTPError:
-            return False
-        return 200 <= response.status_code < 300
-
-    return probe
-
-
-def tcp_probe(host: str, port: int) -> HealthProbe:
-    """Ready when ``host:port`` accepts a TCP connection."""
-
-    async def probe() -> bool:
-        try:
-            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 1.0)
-        except (OSError, TimeoutError):
-            return False
-        writer.close()
-        with contextlib.suppress(OSError):
-            await writer.wait_closed()
-        return True
-
-    return probe
-
-
 class ManagedProcess:
     """A long-running child (a server, a stack's ``up``) in its own session, logging to a file.
 
@@ -260,13 +302,21 @@ class ManagedProcess:
     """
 
     def __init__(
-        self, *, name: str, argv: tuple[str, ...], popen: subprocess.Popen[bytes], log: Path
+        self,
+        *,
+        name: str,
+        argv: tuple[str, ...],
+        popen: subprocess.Popen[bytes],
+        log: Path,
+        marker: str = "",
     ) -> None:
         self.name = name
         self.argv = argv
         self.log = log
         self._popen: subprocess.Popen[bytes] | None = popen
         self.pid = popen.pid
+        #: The environment key this process and all it starts carry (swept by :meth:`stop`).
+        self.marker = marker
 
     @classmethod
     def start(
@@ -287,12 +337,13 @@ class ManagedProcess:
         """
         argv = command_argv(command) if isinstance(command, str) else tuple(command)
         log.parent.mkdir(parents=True, exist_ok=True)
+        marker = new_marker()
         try:
             with log.open("ab" if append_log else "wb") as out:
                 popen = subprocess.Popen(
                     argv,
                     cwd=str(cwd) if cwd else None,
-                    env=child_env(env),
+                    env=child_env(env, marker=marker),
                     stdin=subprocess.DEVNULL,
                     stdout=out,
                     stderr=subprocess.STDOUT,
@@ -301,7 +352,7 @@ class ManagedProcess:
                 )
         except OSError as exc:
             raise ProcessStartError(f"cannot start {name or argv[0]}: {exc.strerror or exc}") from None
-        return cls(name=name or Path(argv[0]).name, argv=argv, popen=popen, log=log)
+        return cls(name=name or Path(argv[0]).name, argv=argv, popen=popen, log=log, marker=marker)
 
     @property
     def returncode(self) -> int | None:
@@ -353,8 +404,13 @@ class ManagedProcess:
         asyncio.run(self.wait_healthy(probe, timeout=timeout, what=what))
 
     def stop_sync(self, grace_s: float = 5.0) -> None:
-        """SIGTERM the whole group, wait up to ``grace_s``, SIGKILL what is left, reap."""
+        """SIGTERM the whole group, wait up to ``grace_s``, SIGKILL what is left, reap.
+
+        Descendants that left the group (``setsid``, daemons) are swept by the marker.
+        """
         stop_group(self.pid, grace_s)
+        if self.marker:
+            sweep(self.marker, grace_s=min(grace_s, 2.0))
         if self._popen is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._popen.wait(2.0)

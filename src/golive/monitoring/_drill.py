@@ -46,9 +46,11 @@ class AlertDrillCheck:
         """Run the drill; the fault is removed whatever happens."""
         _guard_targets(params, ctx)
         api = prometheus(ctx, self.name, timeout=10.0)
-        host, _, port_text = ctx.resolve(params.webhook).rpartition(":")
+        webhook = ctx.resolve(params.webhook)
+        host, _, port_text = webhook.rpartition(":")
         if not port_text.isdigit():
-            raise CheckError(f"webhook must be host:port, got {params.webhook!r}")
+            given = f"{params.webhook!r}" + (f" = {webhook!r}" if webhook != params.webhook else "")
+            raise CheckError(f"webhook must be host:port, got {given}")
         try:
             loaded = await api.alert_rules()
             refusal = await _refusal(params, api, loaded)

@@ -67,12 +67,13 @@ def _detection(params: DrillParams, record: DrillRecord) -> Findings:
     return found
 
 
-def _notification(params: DrillParams, record: DrillRecord) -> Findings:
+def _notification(params: DrillParams, ctx: CheckContext, record: DrillRecord) -> Findings:
     found = Findings()
     within = format_duration(params.notify_within)
     if record.notified is None:
+        # The address the drill listened on, not the param's ${DRILL_WEBHOOK} text.
         found.problem(
-            f"no notification for {params.alert} reached the webhook on {params.webhook} "
+            f"no notification for {params.alert} reached the webhook on {ctx.resolve(params.webhook)} "
             f"within {within} (check Alertmanager's route for its severity and that the "
             "receiver posts to the webhook)"
         )
@@ -132,7 +133,7 @@ def drill_outcome(params: DrillParams, ctx: CheckContext, record: DrillRecord, r
     # A fault left in place is the worst news of a drill: it is named first.
     found = Findings(problems=list(record.problems))
     found.extend(_detection(params, record))
-    found.extend(_notification(params, record))
+    found.extend(_notification(params, ctx, record))
     found.extend(_resolution(params, record))
     if record.traffic:
         record.lines.append("traffic: " + ", ".join(f"{k}={v}" for k, v in sorted(record.traffic.items())))

@@ -21,7 +21,7 @@ from rich.syntax import Syntax
 from golive.cli._common import EXIT_INTERNAL, EnvOption, PathArg, handle_errors, load_environment, stdout
 from golive.errors import UsageError
 from golive.kit.files import Action, GeneratedFiles, PlannedFile, atomic_write
-from golive.kit.processes import pid_runs, port_free, stop_group
+from golive.kit.processes import pid_runs, port_free, process_start, stop_group, sweep
 from golive.monitoring import _init, _stack
 from golive.monitoring._generate import Generated, generate
 from golive.monitoring._inventory import Inventory, parse_exposition
@@ -155,7 +155,10 @@ def _verify(console: Console, out_dir: Path) -> None:
 def _stop_recorded(state: Path) -> bool:
     """Stop what an earlier ``up`` recorded in ``state``; False when nothing was recorded.
 
-    Only a pid still running the recorded program is stopped (pids get reused).
+    A later ``up`` reaps a stale stack this way too (one whose review was killed). Only the
+    recorded processes are stopped: a pid must still run the recorded program and have
+    started when recorded (pids get reused), and the sweep matches only the random marker
+    the processes were started with.
     """
     record = state / "stack.json"
     if not record.is_file():
@@ -166,11 +169,26 @@ def _stop_recorded(state: Path) -> bool:
         data = {}
     for name in ("prometheus", "alertmanager"):
         entry = data.get(name) if isinstance(data, dict) else None
-        pid = entry.get("pid") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict):
+            continue
+        pid, started, marker = entry.get("pid"), entry.get("started"), entry.get("marker")
         if isinstance(pid, int) and pid > 0 and pid_runs(pid, name):
-            stop_group(pid)
+            if started is None or process_start(pid) == started:
+                stop_group(pid)
+        if isinstance(marker, str) and marker.startswith("GOLIVE_PROC_"):
+            sweep(marker)
     record.unlink(missing_ok=True)
     return True
+
+
+def _recorded(running: _stack.Running) -> dict[str, object]:
+    """What ``down`` (or a later ``up``) needs to stop exactly this process."""
+    return {
+        "pid": running.pid,
+        "started": process_start(running.pid),
+        "marker": running.process.marker,
+        "url": running.url,
+    }
 
 
 def _parse_targets(items: list[str]) -> dict[str, list[str]]:
@@ -241,12 +259,8 @@ def stack_up(
             detached=True,
         )
         record = {
-            "prometheus": {
-                "pid": stack.prometheus.pid,
-                "url": stack.prometheus.url,
-                "notes": list(stack.notes),
-            },
-            "alertmanager": {"pid": stack.alertmanager.pid, "url": stack.alertmanager.url},
+            "prometheus": {**_recorded(stack.prometheus), "notes": list(stack.notes)},
+            "alertmanager": _recorded(stack.alertmanager),
         }
         atomic_write(state / "stack.json", json.dumps(record, indent=2))
         stdout().print(
@@ -276,7 +290,7 @@ def serve_readiness(
     with handle_errors():
         server = ThreadingHTTPServer((host, port), _readiness_handler(report))
         server.daemon_threads = True
-        stdout().print(f"serving {report} on http://{host}:{port}/metrics")
+        stdout().print(f"serving {escape(str(report))} on http://{escape(host)}:{port}/metrics")
         try:
             server.serve_forever()
         finally:

@@ -114,13 +114,52 @@ def clean_text(value: object) -> str:
     return _UNPRINTABLE.sub("\ufffd", text)
 
 
-_MD_ESCAPE = re.compile(r"([\\`|<])")
+# Every character that can open inline markup: code, emphasis, link, image, raw HTML,
+# autolink, strikethrough, a table cell's end. The rest only where they would act: `_` at a
+# word's edge (inside a word it never emphasises), `&` starting an entity, a run of `#`
+# standing alone (a heading's closing sequence).
+_MD_ESCAPE = re.compile(
+    r"[\\`*\[\]<|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|&(?=#?[A-Za-z0-9]+;)|(?<!\S)#(?=#*(?:\s|$))"
+)
+# What turns the start of a line into a block: a bullet or ordered list item, a thematic break.
+_MD_BLOCK_START = re.compile(r"^(?:[-+]|\d{1,9}(?=[.)](?:\s|$)))")
 
 
 def md_text(value: object) -> str:
-    """Text safe to put inline in markdown (and in a table cell): one line, no raw HTML."""
+    """Text from a spec made literal inline in markdown (and in a table cell): one line.
+
+    Every character that could start markup is backslash-escaped (CommonMark renders the
+    character itself), so a title reads as written and can never become an image, a link
+    or raw HTML.
+    """
     text = " ".join(clean_text(value).split())
-    return _MD_ESCAPE.sub(r"\\\1", text)
+    text = _MD_ESCAPE.sub(lambda m: "\\" + m.group(0), text)
+    # The text may start a list item's line ("- {{ w | md }}"): "1." must not open a list.
+    return _MD_BLOCK_START.sub(_escape_block_start, text, count=1)
+
+
+def _escape_block_start(m: re.Match[str]) -> str:
+    marker = m.group(0)
+    return marker + "\\" if marker[0].isdigit() else "\\" + marker
+
+
+def md_code(value: object, *, cell: bool = False) -> str:
+    """Text from a checked service as one inline code span: shown verbatim, never rendered.
+
+    The span's fence is longer than any backtick run inside, and padded with a space when
+    the text starts or ends with a backtick, so nothing inside can close it early. In a
+    table cell (``cell=True``) ``|`` is escaped, which GFM undoes before it reads the span.
+    Empty text gives an empty string (an empty span would show its backticks).
+    """
+    text = " ".join(clean_text(value).split())
+    if not text:
+        return ""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    if cell:
+        text = text.replace("|", "\\|")
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def md_fence(text: str, lang: str = "") -> str:
@@ -283,6 +322,7 @@ _FILTERS: dict[str, Callable[..., Any]] = {
     "date": fmt_date,
     "clean": clean_text,
     "md": md_text,
+    "code": md_code,
     "fence": md_fence,
 }
 

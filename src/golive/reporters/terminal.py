@@ -1,4 +1,9 @@
-"""The final scorecard and decision, for the terminal (rich)."""
+"""The final scorecard and decision, for the terminal (rich).
+
+Every cell and line that holds text from the spec or the checked service is a
+:class:`rich.text.Text` (never a markup string), so ``[/]`` or ``[bold]`` in a title,
+area or summary is shown as written instead of breaking or restyling the scorecard.
+"""
 
 from __future__ import annotations
 
@@ -94,7 +99,7 @@ def _area_table(view: ReviewView) -> Table:
         filled = round(a.percent / 10)
         style = "green" if a.passed == a.total else "yellow" if a.passed else "red"
         bar = Text("█" * filled, style=style) + Text("░" * (10 - filled), style="dim")
-        table.add_row(clean_text(a.area), f"{a.passed}/{a.total}", fmt_percent(a.percent), bar)
+        table.add_row(Text(clean_text(a.area)), f"{a.passed}/{a.total}", fmt_percent(a.percent), bar)
     return table
 
 
@@ -107,7 +112,7 @@ def _failing_table(title: str, items: tuple[ResultView, ...]) -> Table:
     for v in items:
         table.add_row(
             Text(v.id, style="bold"),
-            clean_text(v.tier_label),
+            Text(clean_text(v.tier_label)),
             _status_text(v),
             Text(clean_text(f"{v.result.title}: {v.result.summary}")),
         )
@@ -124,7 +129,7 @@ def _decision(view: ReviewView) -> Panel:
         headline = Text(" ✘ NO-GO ", style="bold white on red")
         style = "red"
     detail = (
-        f"  {r.service} ({r.environment}): readiness {fmt_percent(sc.readiness)}, "
+        f"  {clean_text(r.service)} ({clean_text(r.environment)}): readiness {fmt_percent(sc.readiness)}, "
         f"{view.passed}/{view.total} criteria passed"
     )
     if view.goals:
@@ -145,7 +150,7 @@ def scorecard_renderables(review: Review) -> list[RenderableType]:
     r = view.review
     parts: list[RenderableType] = [
         Text(
-            f"{view.title} — {len(r.results)} criteria in {fmt_duration(r.duration_s)}",
+            f"{clean_text(view.title)} — {len(r.results)} criteria in {fmt_duration(r.duration_s)}",
             style="bold",
         )
     ]

@@ -14,6 +14,7 @@ from pathlib import Path
 from golive.errors import SpecError, SpecProblem
 from golive.kit.model import Frozen
 from golive.spec._loader import load_yaml_model
+from golive.spec._yaml import read_text
 from golive.spec.deploy import DeployConfig
 from golive.spec.models import Spec
 
@@ -55,11 +56,7 @@ def load_deploy_config(spec: Spec, path: Path | str | None = None) -> DeployConf
                 )
             ]
         )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError([SpecProblem(file=str(path), line=0, col=0, message=f"cannot read: {exc}")]) from exc
-    return loads_deploy_config(text, display=str(path))
+    return loads_deploy_config(read_text(path), display=str(path))
 
 
 def loads_deploy_config(text: str, *, display: str = DEPLOY_FILENAME) -> DeployConfig:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated
 
@@ -10,6 +11,24 @@ from pydantic import BeforeValidator, WithJsonSchema
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 DURATION_PATTERN = r"^(\d+(\.\d+)?(ms|s|m|h|d))+$"
+MAX_DURATION = 366 * 86400.0
+"""The longest duration accepted (a year): anything longer is a typo, or a wait that never ends."""
+_MAX_TEXT = 40
+_HINT = "use a number with a unit, e.g. 500ms, 90s, 15m, 4h, 1h30m"
+
+
+def _checked(seconds: float, value: object) -> float:
+    if math.isnan(seconds) or seconds < 0:
+        raise ValueError("a duration cannot be negative or NaN")
+    if seconds > MAX_DURATION:
+        shown = "an infinite duration" if math.isinf(seconds) else f"{_short(value)} is longer than a year"
+        raise ValueError(f"{shown}: a duration must be finite and at most 366d")
+    return seconds
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "…"
 
 
 def parse_duration(value: object) -> float:
@@ -17,12 +36,15 @@ def parse_duration(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a duration such as 90s, 15m or 4h")
     if isinstance(value, int | float):
-        if value < 0:
-            raise ValueError("a duration cannot be negative")
-        return float(value)
+        if isinstance(value, int) and value > MAX_DURATION:
+            return _checked(math.inf if value.bit_length() > 1000 else float(value), value)
+        return _checked(float(value), value)
     if not isinstance(value, str):
         raise ValueError("expected a duration such as 90s, 15m or 4h")
     text = value.strip().replace(" ", "")
+    if len(text) > _MAX_TEXT:
+        # Also keeps the scan below linear: a long run of digits would make it quadratic.
+        raise ValueError(f"invalid duration {_short(value)}: {_HINT}")
     pos, total = 0, 0.0
     for match in _PART.finditer(text):
         if match.start() != pos:
@@ -30,10 +52,8 @@ def parse_duration(value: object) -> float:
         total += float(match.group(1)) * _UNITS[match.group(2)]
         pos = match.end()
     if pos != len(text) or not text:
-        raise ValueError(
-            f"invalid duration {value!r}: use a number with a unit, e.g. 500ms, 90s, 15m, 4h, 1h30m"
-        )
-    return total
+        raise ValueError(f"invalid duration {_short(value)}: {_HINT}")
+    return _checked(total, value)
 
 
 def format_duration(seconds: float) -> str:
@@ -55,7 +75,7 @@ Duration = Annotated[
         {
             "anyOf": [
                 {"type": "string", "pattern": DURATION_PATTERN},
-                {"type": "number", "minimum": 0},
+                {"type": "number", "minimum": 0, "maximum": MAX_DURATION},
             ],
             "description": "A duration: 500ms, 90s, 15m, 4h, 1h30m, or seconds as a number.",
         }

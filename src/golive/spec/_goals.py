@@ -10,12 +10,14 @@ import difflib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from golive.spec._yaml import shown
+
 Loc = tuple[str | int, ...]
 
 
 def _hint(word: str, choices: list[str]) -> str:
     found = difflib.get_close_matches(word, choices, n=1)
-    return f" (did you mean {found[0]!r}?)" if found else ""
+    return f" (did you mean {shown(found[0])}?)" if found else ""
 
 
 def goal_problems(
@@ -33,7 +35,7 @@ def goal_problems(
             continue
         gid = str(goal.get("id", f"goals[{g_index}]"))
         if gid in goal_ids:
-            add(("goals", g_index, "id"), f"duplicate goal id {gid!r}")
+            add(("goals", g_index, "id"), f"duplicate goal id {shown(gid)}")
         goal_ids.add(gid)
         members = goal.get("criteria")
         for c_index, cid in enumerate(members if isinstance(members, list) else []):
@@ -42,12 +44,12 @@ def goal_problems(
             if cid not in criteria:
                 add(
                     ("goals", g_index, "criteria", c_index),
-                    f"goal {gid!r} names unknown criterion {cid!r}{_hint(cid, ids)}",
+                    f"goal {shown(gid)} names unknown criterion {shown(cid)}{_hint(cid, ids)}",
                 )
             elif cid in owner and owner[cid] != gid:
                 add(
                     ("goals", g_index, "criteria", c_index),
-                    f"criterion {cid!r} is in goal {owner[cid]!r} and in goal {gid!r}; "
+                    f"criterion {shown(cid)} is in goal {shown(owner[cid])} and in goal {shown(gid)}; "
                     "a criterion belongs to one goal",
                 )
             else:
@@ -56,6 +58,6 @@ def goal_problems(
         if cid not in owner:
             add(
                 ("criteria", index, "id"),
-                f"criterion {cid!r} is in no goal: with goals declared, tiers are scored over goals, "
+                f"criterion {shown(cid)} is in no goal: with goals declared, tiers are scored over goals, "
                 "so add it to the goal it proves",
             )

@@ -5,20 +5,18 @@ from __future__ import annotations
 import difflib
 import inspect
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
 
 from golive.errors import SpecError, SpecProblem
 from golive.spec import models
 from golive.spec._goals import goal_problems
+from golive.spec._yaml import bounded, parse, read_text, shown
 
 if TYPE_CHECKING:
     from golive.checks.registry import CheckRegistry
@@ -48,15 +46,23 @@ def find_spec(path: Path) -> Path:
             ]
         )
     if not path.exists():
-        raise SpecError([SpecProblem(file=str(path), line=0, col=0, message="file not found")])
+        raise SpecError(
+            [SpecProblem(file=str(path), line=0, col=0, message="file not found; check the path")]
+        )
     return path
 
 
-class _Constructor(RoundTripConstructor):
-    """Keeps dates as text so that pydantic validates them with a located message."""
-
-
-_Constructor.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
+def _defining(node: CommentedMap, key: Any) -> CommentedMap | None:
+    """The mapping that holds ``key`` with its position: ``node`` or one merged into it by ``<<``."""
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        if current.lc.data is not None and key in current.lc.data:
+            return current
+        # ruamel keeps the merged mappings themselves (older releases: (index, mapping) pairs).
+        merged = [m[-1] if isinstance(m, tuple) else m for m in getattr(current, merge_attrib, [])]
+        todo.extend(reversed([m for m in merged if isinstance(m, CommentedMap)]))
+    return None
 
 
 class _Positions:
@@ -66,18 +72,22 @@ class _Positions:
         self.tree = tree
 
     def locate(self, loc: Loc) -> tuple[int, int]:
+        """The line and column (from 1) of the value at ``loc``, or of the nearest parent found."""
         node: Any = self.tree
         line, col = 1, 1
         for part in loc:
             if isinstance(node, CommentedMap) and part in node:
-                ln, cl = node.lc.key(part)
+                owner = _defining(node, part)
+                if owner is None:
+                    break
+                ln, cl = owner.lc.key(part)
                 line, col = ln + 1, cl + 1
                 child = node[part]
                 if isinstance(child, CommentedMap | CommentedSeq):
                     node = child
                     continue
                 # Point at the value of a scalar rather than its key.
-                vl, vc = node.lc.value(part)
+                vl, vc = owner.lc.value(part)
                 return vl + 1, vc + 1
             if isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
                 ln, cl = node.lc.item(part)
@@ -132,11 +142,11 @@ def _describe(err: Any, known: set[str]) -> str:
     kind = err["type"]
     field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
     if kind == "missing":
-        return f"missing required field {field!r}"
+        return f"missing required field {shown(field)}"
     if kind == "extra_forbidden":
         hint = difflib.get_close_matches(field, known, n=1)
         extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-        return f"unknown field {field!r}{extra}"
+        return f"unknown field {shown(field)}{extra}"
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
@@ -151,17 +161,7 @@ def _describe(err: Any, known: set[str]) -> str:
 
 def _parse_mapping(text: str, display: str, not_a_mapping: str) -> CommentedMap:
     """YAML text as a round-trip mapping (with positions); SpecError when it is not one."""
-    yaml = YAML(typ="rt")
-    yaml.Constructor = _Constructor
-    try:
-        tree = yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        problem = exc.problem or str(exc)
-        raise SpecError(
-            [SpecProblem(file=display, line=line, col=col, message=f"YAML syntax error: {problem}")]
-        ) from None
+    tree = parse(text, display)
     if not isinstance(tree, CommentedMap):
         raise SpecError([SpecProblem(file=display, line=1, col=1, message=not_a_mapping)])
     return tree
@@ -213,7 +213,8 @@ def load_yaml_model(
             line, col = positions.locate(loc)
             # A union field yields one error per member; one message per place is enough.
             problems.setdefault(
-                (line, col), SpecProblem(file=display, line=line, col=col, message=_describe(err, known))
+                (line, col),
+                SpecProblem(file=display, line=line, col=col, message=bounded(_describe(err, known))),
             )
         raise SpecError(sorted(problems.values(), key=lambda p: (p.line, p.col))) from None
 
@@ -228,12 +229,7 @@ class SpecLoader:
         """Load a spec file (or a directory holding golive.yaml); raise SpecError on problems."""
         spec_path = find_spec(path)
         display = str(spec_path)
-        try:
-            text = spec_path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SpecError(
-                [SpecProblem(file=display, line=0, col=0, message=f"cannot read: {exc}")]
-            ) from exc
+        text = read_text(spec_path, display)
         return self.loads(text, display=display, path=spec_path.absolute())
 
     def loads(self, text: str, *, display: str = "golive.yaml", path: Path | None = None) -> models.Spec:
@@ -246,7 +242,7 @@ class SpecLoader:
 
         def add(loc: Loc, message: str) -> None:
             line, col = positions.locate(loc)
-            problems.append(SpecProblem(file=display, line=line, col=col, message=message))
+            problems.append(SpecProblem(file=display, line=line, col=col, message=bounded(message)))
 
         spec: models.Spec | None = None
         plain = _plain(tree)
@@ -273,7 +269,7 @@ class SpecLoader:
                         add(loc, "missing required field 'type' in check")
                     continue
                 if ctype not in self.registry:
-                    add(loc + ("type",), self.registry.unknown_message(ctype))
+                    add(loc + ("type",), self.registry.unknown_message(ctype[:80]))
                     continue
                 params_model = self.registry.params_model(ctype)
                 raw_params = {k: v for k, v in _plain(check).items() if k != "type"}
@@ -283,6 +279,8 @@ class SpecLoader:
                     known = _all_field_names(params_model)
                     for err in exc.errors():
                         add(loc + _clean_loc(err["loc"]), f"{ctype} check: {_describe(err, known)}")
+                except Exception as exc:  # a family's validator that is not ready for this input
+                    add(loc, f"{ctype} check: invalid params ({type(exc).__name__}: {exc})")
 
         self._semantic(plain, add)
 
@@ -309,7 +307,7 @@ class SpecLoader:
         thresholds.
         """
         name = display or str(spec.path)
-        tree = _parse_mapping(spec.path.read_text(encoding="utf-8"), name, "expected a mapping")
+        tree = _parse_mapping(read_text(spec.path, name), name, "expected a mapping")
         positions = _Positions(tree)
         found: list[SpecProblem] = []
         for index, criterion in enumerate(spec.criteria):
@@ -340,7 +338,7 @@ class SpecLoader:
             if cid in seen:
                 add(
                     ("criteria", index, "id"),
-                    f"duplicate criterion id {cid!r} (first defined as criteria[{seen[cid]}])",
+                    f"duplicate criterion id {shown(cid)} (first defined as criteria[{seen[cid]}])",
                 )
             else:
                 seen[cid] = index
@@ -355,21 +353,28 @@ class SpecLoader:
                     continue
                 if need not in seen:
                     add(
-                        ("criteria", index, "needs", j), f"needs unknown criterion {need!r}{_hint(need, ids)}"
+                        ("criteria", index, "needs", j),
+                        f"needs unknown criterion {shown(need)}{_hint(need, ids)}",
                     )
                 elif need == cid:
-                    add(("criteria", index, "needs", j), f"criterion {cid!r} needs itself")
+                    add(("criteria", index, "needs", j), f"criterion {shown(cid)} needs itself")
                 elif isinstance(cid, str):
                     graph.setdefault(cid, []).append(need)
         del criteria
         for cycle in _cycles(graph):
-            add(("criteria", seen[cycle[0]], "needs"), "cycle in needs: " + " -> ".join([*cycle, cycle[0]]))
+            # A cycle through a thousand criteria is named by its start, not listed whole.
+            if len(cycle) <= 8:
+                path = " -> ".join([*cycle, cycle[0]])
+            else:
+                path = " -> ".join(cycle[:8]) + f" -> … ({len(cycle)} criteria)"
+            add(("criteria", seen[cycle[0]], "needs"), f"cycle in needs: {path}")
         envs = data.get("environments")
         default = data.get("default_environment")
         if isinstance(default, str) and isinstance(envs, dict) and default not in envs:
             add(
                 ("default_environment",),
-                f"unknown environment {default!r}{_hint(default, list(envs))}; defined: {', '.join(envs)}",
+                f"unknown environment {shown(default)}{_hint(default, list(envs))}; defined: "
+                + bounded(", ".join(envs), 200),
             )
         waivers = data.get("waivers")
         for index, w in enumerate(waivers if isinstance(waivers, list) else []):
@@ -377,7 +382,7 @@ class SpecLoader:
             if isinstance(target, str) and target not in seen:
                 add(
                     ("waivers", index, "criterion"),
-                    f"waiver for unknown criterion {target!r}{_hint(target, ids)}",
+                    f"waiver for unknown criterion {shown(target)}{_hint(target, ids)}",
                 )
         goal_problems(data, seen, add)
 
@@ -385,35 +390,39 @@ class SpecLoader:
 def _hint(word: str, choices: Sequence[str]) -> str:
     """' (did you mean X?)' or nothing."""
     found = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {found[0]!r}?)" if found else ""
+    return f" (did you mean {shown(found[0])}?)" if found else ""
 
 
 def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
-    """Each distinct cycle in the needs graph, reported once from its smallest id."""
+    """Each distinct cycle in the needs graph, reported once from its smallest id.
+
+    Iterative, so that a needs chain thousands long cannot exhaust the recursion limit.
+    """
     found: list[list[str]] = []
     seen_sets: set[frozenset[str]] = set()
     state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(node: str) -> None:
-        state[node] = 1
-        stack.append(node)
-        for nxt in graph.get(node, []):
-            if state.get(nxt) == 1:
-                cycle = stack[stack.index(nxt) :]
+    for root in list(graph):
+        if root in state:
+            continue
+        state[root] = 1
+        path: list[str] = [root]
+        todo: list[Iterator[str]] = [iter(graph.get(root, []))]
+        while todo:
+            nxt = next(todo[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                todo.pop()
+            elif state.get(nxt) == 1:
+                cycle = path[path.index(nxt) :]
                 key = frozenset(cycle)
                 if key not in seen_sets:
                     seen_sets.add(key)
                     start = cycle.index(min(cycle))
                     found.append(cycle[start:] + cycle[:start])
-            elif state.get(nxt) is None:
-                visit(nxt)
-        stack.pop()
-        state[node] = 2
-
-    for node in list(graph):
-        if node not in state:
-            visit(node)
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                todo.append(iter(graph.get(nxt, [])))
     return found
 
 

@@ -86,6 +86,13 @@ class Environment(Frozen):
         description="Variables golive fills with a fresh random value for each review (unless set), "
         "e.g. a throwaway admin password shared by the local stack and the checks.",
     )
+    public_vars: list[str] = Field(
+        default_factory=list,
+        description="Process variables whose values are not secret (a host name, a region): shown "
+        "as they are. Every other ${VAR} taken from the process environment, every generated one "
+        "and every value under a credential-named key is masked in every output; numbers and "
+        "booleans (ports, flags) are never masked.",
+    )
 
 
 class Objectives(Frozen):

@@ -21,6 +21,7 @@ from storefront.db import make_engine, make_sessionmaker
 from storefront.errors import install_error_handlers
 from storefront.events import OutboxDispatcher, default_consumers, make_transport
 from storefront.faults import FaultInjectionMiddleware, FaultState
+from storefront.input_guard import NulInputMiddleware
 from storefront.middleware import (
     BodySizeLimitMiddleware,
     RateLimitMiddleware,
@@ -138,8 +139,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def root() -> RedirectResponse:
         return RedirectResponse("/ui/", status_code=307)
 
-    # Added innermost first: the request passes CORS → rate limit → faults → body size → app,
-    # all inside the request-context middleware that measures and logs everything.
+    # Added innermost first: the request passes CORS → rate limit → faults → body size →
+    # NUL guard → app, all inside the request-context middleware that measures and logs
+    # everything. The NUL guard reads the body, so it sits inside the size limit.
+    app.add_middleware(NulInputMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(FaultInjectionMiddleware, state=ctx.faults)
     app.add_middleware(RateLimitMiddleware, limiter=ctx.limiter, settings=settings)

@@ -94,6 +94,21 @@ def _respond(
     )
 
 
+def error_response(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    **extra: object,
+) -> Response:
+    """The usual error response, for code outside the exception handlers (e.g. middleware).
+
+    JSON in the error envelope for the API, the HTML error page for ``/ui`` paths.
+    """
+    return _respond(request, status, code, message, headers, **extra)
+
+
 async def _app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
     return _respond(request, exc.status_code, exc.code, exc.message, exc.headers)

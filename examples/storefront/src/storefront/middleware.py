@@ -202,7 +202,12 @@ def too_many_requests(path: str, retry_after: int, scope_name: str) -> Response:
 
 
 class BodySizeLimitMiddleware:
-    """Refuse request bodies above ``max_bytes`` with 413, declared or streamed."""
+    """Refuse request bodies above ``max_bytes`` with 413, declared or streamed.
+
+    A chunked body has no ``Content-Length``: its bytes are counted as they arrive, and once
+    over the limit the application's reading fails. Whatever the application then answers
+    (FastAPI turns a failed body read into "error parsing the body") is replaced by the 413.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -218,17 +223,36 @@ class BodySizeLimitMiddleware:
             await _too_large(scope, receive, send)
             return
         received = 0
+        exceeded = started = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise AppError(413, "payload_too_large", "Request body too large")
+                    exceeded = True
+                    raise _BodyTooLarge
             return message
 
-        await self.app(scope, limited_receive, send)
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if exceeded and not started:
+                return  # the app's answer to a body it could not read; the 413 follows
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not exceeded:
+                raise
+        if exceeded and not started:
+            await _too_large(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    """Raised into the application when the streamed body passes the limit."""
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
