@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +23,14 @@ PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
     """A scratch PostgreSQL database for this test module, dropped afterwards."""
-    name = f"golive_hist_{secrets.token_hex(6)}"
+    with scratch_pg_database("golive_hist") as url:
+        yield url
+
+
+@contextmanager
+def scratch_pg_database(prefix: str) -> Iterator[str]:
+    """A uniquely named, empty PostgreSQL database, dropped afterwards (also on failure)."""
+    name = f"{prefix}_{secrets.token_hex(6)}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:

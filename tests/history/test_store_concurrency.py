@@ -9,23 +9,20 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import secrets
 import signal
 import sqlite3
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from multiprocessing.synchronize import Event
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from golive.history import HistoryError, _txn, open_store
-from tests.history.conftest import PG_ADMIN_URL, result, review
+from tests.history.conftest import result, review, scratch_pg_database
 
 WRITERS = 10
 ROUNDS = 3
@@ -34,24 +31,6 @@ JOIN_TIMEOUT_S = 60.0
 
 # fork: the children inherit the imported modules, so ten of them start in milliseconds.
 _FORK = multiprocessing.get_context("fork")
-
-
-@contextmanager
-def scratch_pg_database() -> Iterator[str]:
-    """A uniquely named, empty PostgreSQL database, dropped afterwards (also on failure)."""
-    name = f"golive_hist_race_{secrets.token_hex(6)}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                (name,),
-            )
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
 
 
 def _save_one(url: str, root: str, index: int, go: Event) -> None:
@@ -97,7 +76,7 @@ def _assert_all_saved(url: str, root: Path) -> None:
 @pytest.mark.postgres
 def test_concurrent_first_use_loses_no_review_on_postgres(tmp_path: Path) -> None:
     for _ in range(ROUNDS):
-        with scratch_pg_database() as url:
+        with scratch_pg_database("golive_hist_race") as url:
             codes = _run_children(_save_one, [(url, str(tmp_path), i) for i in range(WRITERS)])
             assert codes == [0] * WRITERS
             _assert_all_saved(url, tmp_path)
@@ -152,7 +131,7 @@ def test_a_lock_that_never_clears_is_a_clear_history_error(
 
 @pytest.mark.postgres
 def test_schema_creation_waits_for_the_advisory_lock(tmp_path: Path) -> None:
-    with scratch_pg_database() as url, psycopg.connect(url) as holder:
+    with scratch_pg_database("golive_hist_race") as url, psycopg.connect(url) as holder:
         holder.execute("SELECT pg_advisory_xact_lock(%s)", (_txn.SCHEMA_LOCK_KEY,))
         # Tables created by the lock holder become visible to the waiter only on commit.
         holder.execute("CREATE TABLE reviews_probe (id int)")
@@ -216,6 +195,6 @@ def test_sqlite_survives_kill_9_mid_write(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_postgres_survives_kill_9_mid_write(tmp_path: Path) -> None:
-    with scratch_pg_database() as url:
+    with scratch_pg_database("golive_hist_race") as url:
         _kill_mid_write(url, tmp_path)
         _assert_whole(url, tmp_path)
