@@ -70,7 +70,7 @@ _STATUS_CODES = {
 }
 
 
-def _respond(
+def error_response(
     request: Request,
     status: int,
     code: str,
@@ -78,6 +78,10 @@ def _respond(
     headers: Mapping[str, str] | None = None,
     **extra: object,
 ) -> Response:
+    """The usual error response, for the exception handlers and for middleware.
+
+    JSON in the error envelope for the API, the HTML error page for ``/ui`` paths.
+    """
     if request.url.path.startswith("/ui"):
         # Browser pages get an HTML error page; Jinja autoescaping encodes the message.
         from storefront.web.routes import templates
@@ -94,24 +98,9 @@ def _respond(
     )
 
 
-def error_response(
-    request: Request,
-    status: int,
-    code: str,
-    message: str,
-    headers: Mapping[str, str] | None = None,
-    **extra: object,
-) -> Response:
-    """The usual error response, for code outside the exception handlers (e.g. middleware).
-
-    JSON in the error envelope for the API, the HTML error page for ``/ui`` paths.
-    """
-    return _respond(request, status, code, message, headers, **extra)
-
-
 async def _app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
-    return _respond(request, exc.status_code, exc.code, exc.message, exc.headers)
+    return error_response(request, exc.status_code, exc.code, exc.message, exc.headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -125,7 +114,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         headers["Allow"] = ", ".join(allowed_methods(request))
     code = _STATUS_CODES.get(status, "error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-    return _respond(request, status, code, message, headers)
+    return error_response(request, status, code, message, headers)
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -151,13 +140,15 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type")}
         for e in exc.errors()
     ]
-    return _respond(request, 422, "validation_error", "Request validation failed", details=details)
+    return error_response(
+        request, 422, "validation_error", "Request validation failed", details=details
+    )
 
 
 async def _overloaded(request: Request, exc: Exception) -> Response:
     # No database connection became free in time: we are overloaded, tell clients to back off.
     log.warning("database pool exhausted", exc_info=exc)
-    return _respond(
+    return error_response(
         request, 503, "overloaded", "Service temporarily overloaded", {"Retry-After": "1"}
     )
 
