@@ -90,6 +90,8 @@ class CheckResult:
     reproducer: str = ""
     duration_s: float = 0.0
     risk: str = ""
+    #: What to run or do when the criterion is not met (the spec's ``fix``), e.g. ``golive init ci``.
+    fix: str = ""
     owner: str = ""
     waived: bool = False
     waiver_reason: str = ""
@@ -146,6 +148,8 @@ class RiskItem:
     owner: str = ""
     #: The goal (success criterion of the plan) this gap keeps from passing, when goals are declared.
     goal: str = ""
+    #: What to run or do to close the gap (the criterion's ``fix``), empty when the spec says nothing.
+    fix: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -81,6 +81,7 @@ def _risks(results: Sequence[CheckResult], goal_of: dict[str, GoalResult]) -> tu
             status=r.status,
             owner=r.owner,
             goal=goal_of[r.criterion_id].title if r.criterion_id in goal_of else "",
+            fix=r.fix,
         )
         for r in sorted(results, key=lambda r: (_TIER_ORDER[tier(r)], r.criterion_id))
         if not r.passed

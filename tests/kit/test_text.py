@@ -26,6 +26,7 @@ from golive.kit.text import excerpt, redact
         ("path /private?password=${GEN_TOKEN}", "path /private?password=${GEN_TOKEN}"),
         ("tokens used: 5, port=8080", "tokens used: 5, port=8080"),
         ("detect-secrets: 200 of 201 files", "detect-secrets: 200 of 201 files"),
+        ("set persist-credentials: false", "set persist-credentials: false"),
     ],
 )
 def test_common_shapes(text: str, expected: str) -> None:

@@ -56,15 +56,27 @@ def run_check(
     objectives: Objectives | None = None,
     timeout: float = 60.0,
     env_vars: dict[str, str] | None = None,
+    artifacts_dir: Path | None = None,
 ) -> Outcome:
-    """Validate ``params`` like the spec loader does, then run the check to completion."""
+    """Validate ``params`` like the spec loader does, then run the check to completion.
+
+    Artifacts go to ``artifacts_dir`` when the test reads them, else to a temporary directory
+    removed afterwards (never inside workdir: tests run checks on examples/storefront too).
+    """
     validated = check_cls.Params.model_validate(params)
 
     async def go() -> Outcome:
+        if artifacts_dir is not None:
+            return await run(artifacts_dir)
+        with tempfile.TemporaryDirectory(prefix="golive-mon-artifacts-") as artifacts:
+            return await run(Path(artifacts))
+
+    async def run(artifacts: Path) -> Outcome:
         async with httpx.AsyncClient() as client:
             ctx = make_ctx(
                 client,
                 workdir=workdir,
+                artifacts_dir=artifacts,
                 base_url=base_url,
                 prometheus_url=prometheus_url,
                 alertmanager_url=alertmanager_url,
@@ -88,6 +100,7 @@ def make_ctx(
     objectives: Objectives | None = None,
     timeout: float = 60.0,
     env_vars: dict[str, str] | None = None,
+    artifacts_dir: Path,
 ) -> CheckContext:
     """A CheckContext for one check run."""
     return CheckContext(
@@ -101,8 +114,7 @@ def make_ctx(
         ),
         objectives=objectives or Objectives(availability=99.9, latency_p95_ms=500),
         workdir=workdir,
-        # Never inside workdir: tests run checks on the committed examples/storefront too.
-        artifacts_dir=Path(tempfile.mkdtemp(prefix="golive-mon-artifacts-")),
+        artifacts_dir=artifacts_dir,
         http=client,
         logger=logging.getLogger("golive.test"),
         timeout=timeout,

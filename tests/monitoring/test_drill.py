@@ -56,6 +56,7 @@ def run(live: Live, tmp_path: Path, params: dict[str, Any]) -> Any:
         base_url=live.app.url,
         prometheus_url=live.prometheus_url,
         env_vars={"ADMIN_PASSWORD": "admin-password", "DRILL_WEBHOOK": f"127.0.0.1:{live.webhook_port}"},
+        artifacts_dir=tmp_path / "artifacts",
     )
 
 
@@ -132,6 +133,7 @@ def test_cancelled_drill_still_removes_the_fault(live: Live, tmp_path: Path) -> 
                 base_url=live.app.url,
                 prometheus_url=live.prometheus_url,
                 env_vars={"ADMIN_PASSWORD": "admin-password"},
+                artifacts_dir=tmp_path / "artifacts",
             )
             task = asyncio.create_task(AlertDrillCheck().run(params, ctx))
             for _ in range(100):

@@ -152,3 +152,30 @@ def test_spec_var_referencing_a_process_variable_resolves(
     result = init(tmp_path, "--no-verify")
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     assert "- 127.0.0.1:8300" in (tmp_path / "monitoring" / "prometheus.yml").read_text()
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool missing")
+def test_an_objective_the_histogram_cannot_measure_gets_no_alert_that_could_never_fire(
+    tmp_path: Path,
+) -> None:
+    # A p99 objective at the histogram's largest finite bucket: histogram_quantile tops out
+    # there, so the alert (and its promtool test) could never fire.
+    buckets = [
+        line for line in (FIXTURES / "storefront-metrics.txt").read_text().splitlines() if "_bucket{" in line
+    ]
+    finite = {float(b.split('le="')[1].split('"')[0]) for b in buckets if 'le="+Inf"' not in b}
+    (tmp_path / "golive.yaml").write_text(
+        SPEC.replace("latency_p99_ms: 900", f"latency_p99_ms: {max(finite) * 1000:g}")
+    )
+    result = init(tmp_path)
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert "no p99 latency alert" in result.output  # type: ignore[attr-defined]
+    rules = (tmp_path / "monitoring" / "rules" / "shop.rules.yml").read_text()
+    assert "LatencyP99High" not in rules and "LatencyP95High" in rules
+
+
+def test_objectives_the_spec_leaves_out_are_said_to_be_assumed(tmp_path: Path) -> None:
+    (tmp_path / "golive.yaml").write_text(SPEC.replace("objectives: {availability: 99.5, ", "objectives: {"))
+    result = init(tmp_path)
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert "declares no objectives.availability (assumed 99.9%)" in " ".join(result.output.split())  # type: ignore[attr-defined]

@@ -138,7 +138,7 @@ def test_dependencies_that_cannot_be_matched_are_not_covered(tmp_path: Path) -> 
         tmp_path / "svc",
         {
             "requirements.txt": "fastapi==0.110.0\nhttpx>=0.27\ngit+https://example.com/acme/lib.git#egg=acmelib\n",
-            "web/yarn.lock": "# yarn lockfile v1\n",
+            "web/Gemfile.lock": "GEM\n  specs:\n",
         },
     )
     outcome = _run(sec.DependenciesCheck, root, osv_db=str(OSV_DIR))
@@ -148,7 +148,7 @@ def test_dependencies_that_cannot_be_matched_are_not_covered(tmp_path: Path) -> 
     text = outcome.evidence.excerpt
     assert "httpx (requirements.txt) (not pinned (>=0.27))" in text
     assert "acmelib (requirements.txt) (installed from a URL or VCS" in text
-    assert "web/yarn.lock (a dependency format golive cannot read" in text
+    assert "web/Gemfile.lock (a dependency format golive cannot read" in text
 
 
 def test_no_dependency_file_is_no_data(tmp_path: Path) -> None:

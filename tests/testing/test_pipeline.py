@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from golive.results import Status
+from golive.testing._gates import judge_gates
 from golive.testing._github import GitHubActionsReader
-from golive.testing._init_ci import CiOptions, write
 from golive.testing._linters import parse_actionlint
-from golive.testing._stages import Gate, Stage, find_stages, judge_gates
+from golive.testing._stages import Gate, Stage, find_stages
+from tests.testing.complete_service import write_complete_pipeline
 from tests.testing.conftest import FIXTURES, RunOne
 
 WORKFLOWS = FIXTURES / "workflows"
@@ -20,7 +21,7 @@ WORKFLOWS = FIXTURES / "workflows"
 @pytest.fixture
 def generated(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
-    write(root, CiOptions(service="shop"))
+    write_complete_pipeline(root)
     return root
 
 

@@ -218,10 +218,10 @@ def test_inline_suppressions_in_a_generated_pipeline(
     run_one: RunOne, tmp_path: Path, file: str, old: str, new: str, expected: str
 ) -> None:
     """Each of these passed before: only `|| true`, `|| :` and `|| exit 0` were recognised."""
-    from golive.testing._init_ci import CiOptions, write
-
+    # storefront's workflows were written by `golive init ci` in this layout.
     root = tmp_path / "repo"
-    write(root, CiOptions(service="shop"))
+    storefront = Path(__file__).resolve().parents[2] / "examples" / "storefront" / ".github"
+    shutil.copytree(storefront, root / ".github")
     _edit(root, f".github/workflows/{file}", old, new)
     if "set +e" in new:  # a later command decides the step's status
         _edit(root, f".github/workflows/{file}", "-o bandit.sarif\n", "-o bandit.sarif\n          echo ok\n")

@@ -15,7 +15,7 @@ from jsonpath_ng.exceptions import JsonPathParserError
 from jsonpath_ng.ext.parser import parse as jsonpath_parse
 from pydantic import Field, field_validator
 
-from golive.kit.check import CheckContext, Params
+from golive.kit.check import CheckContext, Params, is_full_url
 from golive.kit.outcomes import Findings
 from golive.kit.text import excerpt, redact, redact_header
 from golive.results import Evidence, Outcome, Status
@@ -102,6 +102,14 @@ class HttpCheck:
     name: ClassVar[str] = "http"
     description: ClassVar[str] = "HTTP request with expected status, max latency and JSON assertions."
     Params: ClassVar[type[HttpParams]] = HttpParams
+    #: Talks to the service through base_url unless its path is a full URL.
+    needs_base_url: ClassVar[bool] = True
+
+    @staticmethod
+    def uses_base_url(params: HttpParams) -> bool:
+        """A path is joined to base_url; a full URL is not."""
+        return not is_full_url(params.path)
+
     #: A latency verdict must not be taken while golive's own scanners load the machine.
     measures_performance: ClassVar[bool] = True
 

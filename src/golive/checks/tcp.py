@@ -28,6 +28,13 @@ class TcpCheck:
     name: ClassVar[str] = "tcp"
     description: ClassVar[str] = "A TCP port accepts a connection within a timeout."
     Params: ClassVar[type[TcpParams]] = TcpParams
+    #: Talks to the service through base_url unless it names its host.
+    needs_base_url: ClassVar[bool] = True
+
+    @staticmethod
+    def uses_base_url(params: TcpParams) -> bool:
+        """Without a host, the host is base_url's."""
+        return params.host is None
 
     async def run(self, params: TcpParams, ctx: CheckContext) -> Outcome:
         """Connect and close."""

@@ -18,6 +18,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
+from typer import _click as click  # typer vendors click; its classes are these
 
 from golive import __version__
 from golive.cli._common import (
@@ -33,7 +34,7 @@ from golive.cli._common import (
     stderr,
     stdout,
 )
-from golive.cli._lazy import lazy_group
+from golive.cli._lazy import LazyGroup, lazy_group
 from golive.kit.family import Command, Families
 from golive.results import Decision, Review, Tier
 
@@ -76,14 +77,76 @@ app = typer.Typer(
     cls=lazy_group(_top_commands),
 )
 
+
+class _InitGroup(LazyGroup):
+    """``golive init [PATH]`` writes the spec; ``golive init <generator>`` runs a generator.
+
+    A group's own positional argument would swallow the generator's name, so PATH is taken
+    here: a first positional word that is not a generator becomes the hidden ``--path``.
+    """
+
+    lazy_commands = staticmethod(_init_commands)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Turn ``golive init DIR ...`` into ``golive init --path DIR ...``."""
+        rest = list(args)
+        i = 0
+        while i < len(rest) and rest[i] != "--":
+            if rest[i] in ("--output", "-o"):
+                i += 2
+            elif rest[i].startswith("-"):
+                i += 1
+            else:
+                if rest[i] not in self.list_commands(ctx):
+                    rest[i : i + 1] = ["--path", rest[i]]
+                break
+        return super().parse_args(ctx, rest)
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        """``[OPTIONS] [PATH] | COMMAND [ARGS]...``."""
+        return ["[OPTIONS] [PATH] | COMMAND [ARGS]..."]
+
+
 init_app = typer.Typer(
     name="init",
-    help="Write what a service is missing: monitoring, CI, DR runbook, production runbook.",
-    no_args_is_help=True,
+    help="Discover the service in PATH (default: .) and write its golive.yaml; or, with a command, "
+    "write what the service is missing: monitoring, CI, DR runbook, production runbook.",
     rich_markup_mode=None,
-    cls=lazy_group(_init_commands),
+    cls=_InitGroup,
 )
 app.add_typer(init_app, name="init")
+
+
+@init_app.callback(invoke_without_command=True)
+def _init_spec(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Option("--path", hidden=True, help="The repository.")] = Path("."),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the spec here [default: PATH/golive.yaml].")
+    ] = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Print every discovered fact with where it was found, and what was not found; "
+            "writes nothing unless --output is given.",
+        ),
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the spec instead of writing it.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing golive.yaml.")] = False,
+) -> None:
+    """Discover the service and write a starter golive.yaml (the spec) covering every area."""
+    if ctx.invoked_subcommand is not None:
+        if path != Path(".") or output or explain or dry_run or force:
+            fail(
+                f"options before `{ctx.invoked_subcommand}` belong to `golive init` itself: "
+                f"write them after the command (golive init {ctx.invoked_subcommand} --help)"
+            )
+        return
+    from golive.cli._init_spec import InitSpecRequest, init_spec
+
+    with handle_errors():
+        init_spec(InitSpecRequest(path=path, output=output, explain=explain, dry_run=dry_run, force=force))
 
 
 @app.command("validate")

@@ -77,6 +77,8 @@ class Verifier:
 
     def base_url(self) -> str:
         """The environment's base URL (where users reach the service when the driver cannot say)."""
+        if not self.environment.base_url:
+            raise DeployError("the environment has no base_url, and the driver gave no address to verify")
         return self.resolve(self.environment.base_url).rstrip("/")
 
     async def health(self, url: str, *, what: str) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import shutil
 import sys
 import tempfile
@@ -35,7 +36,15 @@ from golive.kit.check import CheckContext, CheckError
 from golive.kit.environment import MissingVariableError
 from golive.kit.text import excerpt
 
-__all__ = ["History", "RoundTrip", "RoundTripStep", "Scratch", "alembic_head", "round_trip"]
+__all__ = [
+    "History",
+    "RoundTrip",
+    "RoundTripStep",
+    "Scratch",
+    "alembic_head",
+    "import_hint",
+    "round_trip",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,13 +126,50 @@ def _script(location: str, workdir: Path) -> Any:
         raise CheckError(f"cannot read Alembic scripts at {location!r}: {exc}") from None
 
 
+_NO_MODULE = re.compile(r"No module named '([^']+)'")
+
+
+def import_hint(error: str, what: str, workdir: Path) -> str | None:
+    """The error for migrations that import what golive's Python cannot (None: another error).
+
+    Alembic runs in the Python golive runs in (``sys.executable``): the app's own packages and
+    dependencies must be importable there, or the round trip must run through ``commands:``
+    in the app's environment.
+    """
+    match = _NO_MODULE.search(error)
+    if match is None:
+        return None
+    module = match.group(1)
+    top = module.split(".", 1)[0]
+    found = [p for pattern in (top, f"*/{top}", f"*/*/{top}") for p in sorted(workdir.glob(pattern))]
+    where = ""
+    if found and (found[0].is_dir() or found[0].suffix == ".py"):
+        parent = found[0].parent.relative_to(workdir).as_posix()
+        where = (
+            f" `{top}` is at {found[0].relative_to(workdir).as_posix()}: put {parent} on PYTHONPATH "
+            f"(golive runs Alembic from {workdir}), and install the app's dependencies."
+        )
+    return (
+        f"{what} import {module!r}, which golive's Python ({sys.executable}) cannot import "
+        f"(ModuleNotFoundError).{where} Fix: install the app's dependencies into that environment "
+        f"(e.g. `uv pip install --python {sys.executable} -r requirements.txt`, or `pip install -e .` "
+        "of the app with that Python), or run the round trip in the app's own environment with "
+        "`commands:` (upgrade: `uv run alembic upgrade head`, downgrade: `uv run alembic downgrade "
+        "base`) instead of `alembic_script_location`."
+    )
+
+
 def history(location: str, workdir: Path) -> History:
     """Read an Alembic script directory (the revision files, never ``env.py``)."""
     script = _script(location, workdir)
-    heads = tuple(sorted(script.get_heads()))
+    try:
+        heads = tuple(sorted(script.get_heads()))
+        revs = list(reversed(list(script.walk_revisions())))  # base → head
+    except ImportError as exc:  # revision files are Python modules: loading runs their imports
+        hint = import_hint(str(exc), f"the Alembic revisions at {location!r}", workdir)
+        raise CheckError(hint or f"cannot load the Alembic revisions at {location!r}: {exc}") from None
     if not heads:
         raise CheckError(f"no Alembic revisions at {location!r}")
-    revs = list(reversed(list(script.walk_revisions())))  # base → head
     linear = len(heads) == 1 and all(
         not isinstance(r.down_revision, tuple | list) and not r.is_branch_point for r in revs
     )

@@ -8,6 +8,8 @@ from typing import Any
 
 import jinja2
 
+from golive.discover.facts import ServiceFacts
+from golive.dr._discovered import discovered_database
 from golive.dr._params import (
     BackupParams,
     DrillParams,
@@ -80,7 +82,11 @@ def _drill(cid: str, title: str, p: DrillParams, spec: Spec, env: Environment) -
         "env": sorted(p.env.items()),
         "ready_url": p.ready_url
         or (
-            (env.base_url.rstrip("/") if p.recovery == "in_place" else "http://127.0.0.1:$DRILL_PORT")
+            (
+                (env.base_url or "$BASE_URL").rstrip("/")
+                if p.recovery == "in_place"
+                else "http://127.0.0.1:$DRILL_PORT"
+            )
             + p.ready_path
         ),
         "ready_timeout": _dur(p.ready_timeout),
@@ -94,8 +100,12 @@ def _drill(cid: str, title: str, p: DrillParams, spec: Spec, env: Environment) -
     }
 
 
-def render_dr_runbook(spec: Spec, env_name: str) -> str:
-    """The runbook's Markdown for ``spec`` in environment ``env_name``."""
+def render_dr_runbook(spec: Spec, env_name: str, facts: ServiceFacts | None = None) -> str:
+    """The runbook's Markdown for ``spec`` in environment ``env_name``.
+
+    With ``facts``, a database discovery found (compose, ``.env``) gets its backup and
+    restore commands even before the spec has a drill for it.
+    """
     env = spec.environments[env_name]
     drills, backups, migrations, estimates = [], [], [], []
     for c in spec.criteria:
@@ -137,6 +147,7 @@ def render_dr_runbook(spec: Spec, env_name: str) -> str:
         backups=backups,
         migrations=migrations,
         estimates=estimates,
+        database=discovered_database(facts) if not drills else None,
         owner=spec.service.owner or "the owning team",
         env_vars=sorted(env.vars.items()),
         oncall=env.vars.get("oncall", ""),

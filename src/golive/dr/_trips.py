@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from golive.dr._migrations import History, RoundTrip, RoundTripStep, Scratch, run_child
+from golive.dr._migrations import History, RoundTrip, RoundTripStep, Scratch, import_hint, run_child
 from golive.dr._params import MigrationCommands, resolve_command
 from golive.dr._safety import Watch, url_overrides
 from golive.dr._schema import VERSION_TABLES, Schema, describe, diff, snapshot
@@ -140,6 +140,15 @@ class AlembicTrip(_Trip):
         """Up, prove, down (compared), up again (compared): one guarded process."""
         order = self.hist.order
         data = await run_child(self.ctx, self.hist, self.scratch, self.watch, self._phases())
+        for step in data["steps"]:
+            # An import that fails is golive's environment, not a migration that fails.
+            hint = (
+                ""
+                if step["ok"]
+                else import_hint(step["error"], "the migrations (env.py or a revision)", self.ctx.workdir)
+            )
+            if hint:
+                raise CheckError(hint)
         if data["stopped"]:
             raise self._stopped(data["stopped"])
         await self._watched("the round trip")

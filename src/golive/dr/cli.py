@@ -35,7 +35,9 @@ def init_dr(
 
     with handle_errors():
         spec, env_name, _ = load_environment(path, env)
-        text = render_dr_runbook(spec, env_name)
+        from golive.discover import discover  # reads the repository only when the command runs
+
+        text = render_dr_runbook(spec, env_name, discover(spec.root))
         if to_stdout:
             typer.echo(text, nl=False)
             return

@@ -70,6 +70,8 @@ class LocalStack:
         env = self.environment
         if env.up is None:
             return self
+        if not env.base_url:  # the loader refuses this spec; a spec built in code may still try
+            raise EnvironmentSetupError("cannot start the stack: `up` needs base_url to wait for health")
         try:
             health = self.variables.resolve(env.base_url).rstrip("/") + "/" + env.health_path.lstrip("/")
             argv = self._argv(env.up)

@@ -282,6 +282,7 @@ class Runner:
             reproducer=outcome.reproducer,
             duration_s=round(duration, 4),
             risk=c.risk,
+            fix=c.fix,
             owner=c.owner,
             waived=waived,
             waiver_reason=waivers.get(c.id, "") if waived else "",

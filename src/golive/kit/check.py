@@ -170,6 +170,19 @@ class CheckContext:
             ) from None
 
 
+def needs_base_url(check_type: object, params: object) -> bool:
+    """Whether a criterion of ``check_type`` with ``params`` needs the environment's ``base_url``."""
+    if not getattr(check_type, "needs_base_url", False):
+        return False
+    uses = getattr(check_type, "uses_base_url", None)
+    return bool(uses(params)) if callable(uses) else True
+
+
+def is_full_url(text: str | None) -> bool:
+    """``text`` is an absolute http(s) URL (or a ``${VAR}`` that may hold one), not a path."""
+    return bool(text) and str(text).startswith(("http://", "https://", "${"))
+
+
 @runtime_checkable
 class Check(Protocol):
     """A check type. Implementations are classes with a no-argument constructor."""
@@ -184,6 +197,11 @@ class Check(Protocol):
     #: (latency, throughput, recovery time) and ``cpu_heavy: ClassVar[bool] = True`` on one that
     #: loads the machine itself (scanners, test suites, builds): the engine never runs the two
     #: at once, and records golive's own CPU use next to every performance measurement.
+    #: Optional ``needs_base_url: ClassVar[bool] = True`` on a type that talks to the running
+    #: service through the environment's ``base_url``: a criterion of that type in an
+    #: environment without ``base_url`` is a spec error. A type whose need depends on its params
+    #: (an ``http`` check given a full URL needs no base_url) adds a static method
+    #: ``uses_base_url(params) -> bool``, asked instead; :func:`needs_base_url` reads both.
 
     #: The params model; validated with the spec. (A read-only property in the protocol so
     #: that implementations may narrow it to their own model class.)

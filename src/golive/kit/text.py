@@ -52,9 +52,14 @@ def redact(text: str) -> str:
     return _SECRET_ASSIGN.sub(_assignment, text)
 
 
+_NOT_SECRET = {"true", "false", "null", "none", "yes", "no", "on", "off", "required", "optional"}
+
+
 def _assignment(match: re.Match[str]) -> str:
-    # A count is not a credential: "detect-secrets: 200 of 200 files".
-    return match.group(0) if match.group(2).isdigit() else match.group(1) + MASK
+    # A count or a flag is not a credential: "detect-secrets: 200 of 200 files",
+    # "persist-credentials: false".
+    value = match.group(2)
+    return match.group(0) if value.isdigit() or value.lower() in _NOT_SECRET else match.group(1) + MASK
 
 
 def redact_header(name: str, value: str) -> str:

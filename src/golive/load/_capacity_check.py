@@ -12,7 +12,7 @@ from golive.kit.outcomes import no_data
 from golive.load import _capacity, _chart
 from golive.load._capacity import CapacityResult, Saturation, StepResult
 from golive.load._model import LoadRun, Stage
-from golive.load._params import LoadCapacityParams, PlanParams
+from golive.load._params import LoadCapacityParams, PlanParams, target_uses_base_url
 from golive.load._report import ms
 from golive.load._resources import ResourceSeries
 from golive.load._run import errors_text, run_load, write_chart
@@ -33,6 +33,9 @@ class LoadCapacityCheck:
         "Step load until an SLO breaks: the knee (max req/s within SLO), the saturated resource."
     )
     Params: ClassVar[type[LoadCapacityParams]] = LoadCapacityParams
+    #: Talks to the service through base_url unless its target is a full URL.
+    needs_base_url: ClassVar[bool] = True
+    uses_base_url = staticmethod(target_uses_base_url)
 
     @staticmethod
     def warnings(params: LoadCapacityParams, base_dir: Path) -> list[str]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from golive.kit.check import CheckContext, Params
+from golive.kit.check import CheckContext, Params, is_full_url
 from golive.load._model import AuthSpec, LoadPlan, RequestSpec, Stage
 from golive.load._resources import ResourceSpec
 from golive.load._thresholds import Threshold, parse_threshold
@@ -125,6 +125,11 @@ class ResourceParam(_Strict):
         )
 
 
+def target_uses_base_url(params: ScenarioParams) -> bool:
+    """A load check sends to base_url unless its ``target`` is a full URL."""
+    return not is_full_url(params.target)
+
+
 class ScenarioParams(Params):
     """What load to send: weighted requests or a Locust user class file, users, pacing, limits."""
 
@@ -184,7 +189,7 @@ class ScenarioParams(Params):
         settle_s: float = 0.0,
     ) -> LoadPlan:
         """The engine plan for this scenario and the given stages."""
-        host = ctx.url(self.target) if self.target else ctx.resolve(ctx.environment.base_url)
+        host = ctx.url(self.target) if self.target else ctx.url("").rstrip("/")
         lo, hi = self.wait_range()
         requests = tuple(
             RequestSpec(

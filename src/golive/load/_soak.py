@@ -9,7 +9,7 @@ from golive.kit.check import CheckContext, CheckError
 from golive.kit.outcomes import Findings
 from golive.load import _chart
 from golive.load._model import LoadRun, Stage, Stats
-from golive.load._params import LoadSoakParams
+from golive.load._params import LoadSoakParams, target_uses_base_url
 from golive.load._report import judgement, ms, stats_measurements, stats_table, verdict_lines
 from golive.load._resources import ResourceSeries
 from golive.load._run import errors_text, run_load, write_chart
@@ -28,6 +28,9 @@ class LoadSoakCheck:
     name: ClassVar[str] = "load.soak"
     description: ClassVar[str] = "Constant load for a long time: memory growth, error and latency drift."
     Params: ClassVar[type[LoadSoakParams]] = LoadSoakParams
+    #: Talks to the service through base_url unless its target is a full URL.
+    needs_base_url: ClassVar[bool] = True
+    uses_base_url = staticmethod(target_uses_base_url)
 
     @staticmethod
     def warnings(params: LoadSoakParams, base_dir: Path) -> list[str]:

@@ -10,7 +10,7 @@ from golive.kit.check import CheckContext, CheckError
 from golive.kit.outcomes import Findings
 from golive.load import _chart
 from golive.load._model import LoadRun, Stage, StageMark, Stats
-from golive.load._params import LoadStressParams
+from golive.load._params import LoadStressParams, target_uses_base_url
 from golive.load._report import judgement, ms, stats_measurements, stats_table, verdict_lines
 from golive.load._run import errors_text, run_load, write_chart
 from golive.load._thresholds import Threshold
@@ -37,6 +37,9 @@ class LoadStressCheck:
     name: ClassVar[str] = "load.stress"
     description: ClassVar[str] = "Overload the service: it must shed load (429/503) and recover afterwards."
     Params: ClassVar[type[LoadStressParams]] = LoadStressParams
+    #: Talks to the service through base_url unless its target is a full URL.
+    needs_base_url: ClassVar[bool] = True
+    uses_base_url = staticmethod(target_uses_base_url)
 
     @staticmethod
     def warnings(params: LoadStressParams, base_dir: Path) -> list[str]:

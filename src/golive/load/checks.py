@@ -18,7 +18,7 @@ from golive.load import _chart
 from golive.load._capacity_check import LoadCapacityCheck
 from golive.load._dbstats import LoadReport, run_db_queries
 from golive.load._model import LoadRun, Stage, Verdict
-from golive.load._params import DbQueriesParams, LoadTestParams
+from golive.load._params import DbQueriesParams, LoadTestParams, target_uses_base_url
 from golive.load._report import (
     judgement,
     stats_measurements,
@@ -43,6 +43,9 @@ class LoadTestCheck:
     name: ClassVar[str] = "load.test"
     description: ClassVar[str] = "Drive a load scenario (Locust) and judge p95/p99/error_rate/rps thresholds."
     Params: ClassVar[type[LoadTestParams]] = LoadTestParams
+    #: Talks to the service through base_url unless its target is a full URL.
+    needs_base_url: ClassVar[bool] = True
+    uses_base_url = staticmethod(target_uses_base_url)
 
     @staticmethod
     def warnings(params: LoadTestParams, base_dir: Path) -> list[str]:
@@ -113,6 +116,9 @@ class DbQueriesCheck:
         "During load, top queries from pg_stat_statements; seq scans on large tables."
     )
     Params: ClassVar[type[DbQueriesParams]] = DbQueriesParams
+    #: Talks to the service through base_url unless its target is a full URL.
+    needs_base_url: ClassVar[bool] = True
+    uses_base_url = staticmethod(target_uses_base_url)
 
     async def run(self, params: DbQueriesParams, ctx: CheckContext) -> Outcome:
         """Snapshot statistics, run the load, diff, and judge."""

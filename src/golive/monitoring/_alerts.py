@@ -212,6 +212,16 @@ def _latency_alerts(model: Model) -> list[AlertSpec]:
         if objective is None:
             continue
         pct = int(q * 100)
+        finite = [b for b in model.duration.buckets if b != float("inf")]
+        if not finite or objective / 1000 >= max(finite):
+            # histogram_quantile never returns more than the largest finite bucket: such an
+            # alert could never fire, and its test would say so.
+            model.notes.append(
+                f"no p{pct} latency alert: the histogram {model.duration.name}'s largest finite "
+                f"bucket ({max(finite, default=0):g}s) is not above the {objective:g}ms objective, so "
+                "latency above it cannot be measured; add a bucket above the objective"
+            )
+            continue
         alerts.append(
             AlertSpec(
                 name=f"{model.alert_prefix}LatencyP{pct}High",

@@ -41,6 +41,8 @@ class AlertDrillCheck:
         "to a golive webhook), always remove the fault, check the alert resolves."
     )
     Params: ClassVar[type[DrillParams]] = DrillParams
+    #: Sends its traffic and faults to paths joined to base_url.
+    needs_base_url: ClassVar[bool] = True
 
     async def run(self, params: DrillParams, ctx: CheckContext) -> Outcome:
         """Run the drill; the fault is removed whatever happens."""

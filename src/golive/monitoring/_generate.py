@@ -19,7 +19,7 @@ from golive.monitoring._inventory import Inventory
 from golive.monitoring._model import WINDOWS, Model, Settings, build_model, ratio_record
 from golive.monitoring._rules import slugify
 from golive.monitoring._yaml import dump_yaml
-from golive.monitoring.base import SEVERITY_LABEL_VALUES, Severity
+from golive.monitoring.base import SEVERITY_LABEL_VALUES, Severity, parse_severity
 
 __all__ = ["Generated", "Settings", "generate"]
 
@@ -143,6 +143,12 @@ def alertmanager_config(model: Model) -> dict[str, Any]:
     def receiver(name: str) -> dict[str, Any]:
         return {"name": name, "webhook_configs": [{"url": f"{hook}/{name}", "send_resolved": True}]}
 
+    levels = _severity_levels(model.settings.existing_severities)
+
+    def severity(level: Severity) -> str:
+        values = levels[level]
+        return f'severity="{values[0]}"' if len(values) == 1 else f'severity=~"{"|".join(values)}"'
+
     return {
         "global": {"resolve_timeout": "5m"},
         "route": {
@@ -153,14 +159,14 @@ def alertmanager_config(model: Model) -> dict[str, Any]:
             "repeat_interval": "4h",
             "routes": [
                 {
-                    "matchers": [f'severity="{SEVERITY_LABEL_VALUES[Severity.P0]}"'],
+                    "matchers": [severity(Severity.P0)],
                     "receiver": "page",
                     "group_wait": "10s",
                     "repeat_interval": "1h",
                 },
-                {"matchers": [f'severity="{SEVERITY_LABEL_VALUES[Severity.P1]}"'], "receiver": "ticket"},
+                {"matchers": [severity(Severity.P1)], "receiver": "ticket"},
                 {
-                    "matchers": [f'severity="{SEVERITY_LABEL_VALUES[Severity.P2]}"'],
+                    "matchers": [severity(Severity.P2)],
                     "receiver": "info",
                     "repeat_interval": "24h",
                 },
@@ -168,13 +174,27 @@ def alertmanager_config(model: Model) -> dict[str, Any]:
         },
         "inhibit_rules": [
             {
-                "source_matchers": [f'severity="{SEVERITY_LABEL_VALUES[Severity.P0]}"'],
-                "target_matchers": ['severity=~"warning|info"'],
+                "source_matchers": [severity(Severity.P0)],
+                "target_matchers": [f'severity=~"{"|".join(levels[Severity.P1] + levels[Severity.P2])}"'],
                 "equal": ["job"],
             }
         ],
         "receivers": [receiver("page"), receiver("ticket"), receiver("info")],
     }
+
+
+def _severity_levels(existing: tuple[str, ...]) -> dict[Severity, list[str]]:
+    """golive's label value per level plus the service's own values that mean that level.
+
+    An existing rule's ``severity: page`` must reach the page receiver as golive's own
+    ``critical`` does.
+    """
+    levels = {level: [value] for level, value in SEVERITY_LABEL_VALUES.items()}
+    for value in existing:
+        level = parse_severity(value)
+        if level in levels and value not in levels[level]:
+            levels[level].append(value)
+    return levels
 
 
 def runbook(model: Model, alerts: list[AlertSpec]) -> str:

@@ -36,6 +36,10 @@ class Settings:
     readiness_address: str | None = None
     scrape_interval: str = "15s"
     metrics_path: str = "/metrics"
+    #: Objectives the spec does not declare, with the value used instead (said in the notes).
+    assumed: tuple[str, ...] = ()
+    #: Severity label values the service's own alert rules already use (``page``, ``sev1``).
+    existing_severities: tuple[str, ...] = ()
 
 
 @dataclass(kw_only=True)
@@ -113,6 +117,10 @@ def build_model(settings: Settings, inventory: Inventory) -> Model:
         job=settings.service,
         prefix=_metric_prefix(settings.service),
         alert_prefix=camel(settings.service),
+    )
+    model.notes.extend(
+        f"golive.yaml declares no {what}: the alerts assume it; declare the service's own objective"
+        for what in settings.assumed
     )
     for name in ("http_requests", "http_server_requests", "requests"):
         info = inventory.metrics.get(name)

@@ -68,6 +68,11 @@ def init_monitoring(
     console = stdout()
     with handle_errors():
         spec, env_name, environment = load_environment(path, env)
+        from golive.discover import discover  # reads the repository only when the command runs
+
+        facts = discover(spec.root)
+        if metrics_url is None and metrics_file is None and environment.base_url and facts.metrics_path:
+            metrics_url = _init.resolved_base_url(environment) + facts.metrics_path.value
         inventory = _inventory(environment, metrics_url, metrics_file)
         settings = _init.settings_for(
             spec,
@@ -75,6 +80,7 @@ def init_monitoring(
             runbook_url=runbook_url,
             webhook_url=webhook_url,
             readiness_address=readiness_target or None,
+            facts=facts,
         )
         generated = generate(settings, inventory)
         out_dir = output or spec.root / "monitoring"

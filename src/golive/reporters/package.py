@@ -97,7 +97,11 @@ def _risk_entries(review: Review) -> tuple[RiskEntry, ...]:
         else:
             likelihood = "Low"
         impact = _IMPACT[result.tier] if result else item.level.value
-        mitigation = f"Make {item.criterion_id} pass"
+        mitigation = (
+            f"{item.fix}; then make {item.criterion_id} pass"
+            if item.fix
+            else f"Make {item.criterion_id} pass"
+        )
         if result and result.summary:
             mitigation += f" (now: {result.summary})"
         if result and result.reproducer:

@@ -103,6 +103,15 @@ def _area_table(view: ReviewView) -> Table:
     return table
 
 
+def _summary_text(v: ResultView) -> Text:
+    """Title and summary, then the spec's fix (what to run to close the gap) when it names one."""
+    text = Text(clean_text(f"{v.result.title}: {v.result.summary}"))
+    if v.result.fix:
+        text.append("\nfix: ", style="bold cyan")
+        text.append(clean_text(v.result.fix))
+    return text
+
+
 def _failing_table(title: str, items: tuple[ResultView, ...]) -> Table:
     table = Table(title=title, title_justify="left", expand=False, show_lines=False)
     table.add_column("Criterion", no_wrap=True)
@@ -114,7 +123,7 @@ def _failing_table(title: str, items: tuple[ResultView, ...]) -> Table:
             Text(v.id, style="bold"),
             Text(clean_text(v.tier_label)),
             _status_text(v),
-            Text(clean_text(f"{v.result.title}: {v.result.summary}")),
+            _summary_text(v),
         )
     return table
 

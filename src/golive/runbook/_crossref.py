@@ -31,9 +31,16 @@ from golive.runbook._sources import (
 )
 from golive.runbook.base import RunbookError
 
-__all__ = ["check_alerts", "check_dependencies", "check_deploy_commands", "command_lines"]
+__all__ = [
+    "COMPOSE_FILES",
+    "canonical",
+    "check_alerts",
+    "check_dependencies",
+    "check_deploy_commands",
+    "command_lines",
+]
 
-_COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 _PROMPT = re.compile(r"^\s*\$\s+")
 _DEPENDENCIES = REQUIRED_SECTIONS["service dependencies"]
 
@@ -50,7 +57,8 @@ def _aliases(name: str, extra: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n.lower() for n in names))
 
 
-def _canonical(name: str) -> str:
+def canonical(name: str) -> str:
+    """The name the check counts a dependency under (the first of its alias group)."""
     for group in DEFAULT_ALIASES:
         if name.lower() in group:
             return group[0]
@@ -155,16 +163,16 @@ async def _known_dependencies(params: RunbookParams, ctx: CheckContext, found: F
     """Dependency (canonical name) → where golive learnt about it."""
     known: dict[str, str] = {}
     for dep in params.dependencies:
-        known.setdefault(_canonical(dep), "golive.yaml params")
+        known.setdefault(canonical(dep), "golive.yaml params")
     for dep in spec_dependencies(ctx.environment):
-        known.setdefault(_canonical(dep), "environment database_url")
+        known.setdefault(canonical(dep), "environment database_url")
     compose = (
         expand(params.compose_files, ctx.workdir)
         if params.compose_files is not None
-        else [ctx.workdir / n for n in _COMPOSE_FILES if (ctx.workdir / n).is_file()]
+        else [ctx.workdir / n for n in COMPOSE_FILES if (ctx.workdir / n).is_file()]
     )
     for dep in compose_dependencies(compose):
-        known.setdefault(_canonical(dep), "compose depends_on")
+        known.setdefault(canonical(dep), "compose depends_on")
     if params.readyz_path:
         url = ctx.url(params.readyz_path)
         try:
@@ -177,7 +185,7 @@ async def _known_dependencies(params: RunbookParams, ctx: CheckContext, found: F
             if not names:
                 found.note(f"{url} (HTTP {response.status_code}) names no dependencies")
             for dep in names:
-                known.setdefault(_canonical(dep), params.readyz_path)
+                known.setdefault(canonical(dep), params.readyz_path)
     return known
 
 

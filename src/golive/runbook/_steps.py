@@ -64,13 +64,14 @@ def _environment_fields(ctx: CheckContext) -> dict[str, str]:
         except MissingVariableError:
             return None
 
-    base = (value(env.base_url) or env.base_url).rstrip("/")
+    # Without base_url a step that reads $BASE_URL fails on the unset variable, as it should.
+    base = (value(env.base_url) or env.base_url or "").rstrip("/") or None
     fields: dict[str, str | None] = {
         "GOLIVE_ENV": ctx.environment_name,
         "BASE_URL": base,
         "HEALTH_PATH": env.health_path,
-        "HEALTH_URL": base + "/" + env.health_path.lstrip("/"),
-        "OPENAPI_URL": base + "/" + env.openapi_path.lstrip("/"),
+        "HEALTH_URL": base and base + "/" + env.health_path.lstrip("/"),
+        "OPENAPI_URL": base and base + "/" + env.openapi_path.lstrip("/"),
         "PROMETHEUS_URL": value(env.prometheus_url),
         "ALERTMANAGER_URL": value(env.alertmanager_url),
         "DATABASE_URL": value(env.database_url),

@@ -44,14 +44,17 @@ def init_runbook(
         target = output or spec.root / DEFAULT_PATH
         console = stdout()
         found = None
+        from golive.discover import discover  # reads the repository only when the command runs
+
+        discovered = discover(spec.root)
         if probe:
-            found = probe_service(environment, Variables.for_process(environment.vars))
+            found = probe_service(environment, Variables.for_process(environment.vars), facts=discovered)
             if found is None:
                 console.print(
-                    f"[yellow]note:[/] {escape(environment.base_url)} did not answer; "
+                    f"[yellow]note:[/] {escape(environment.base_url or 'no base_url:')} did not answer; "
                     "writing the runbook from the spec only"
                 )
-        facts = gather_facts(spec, runbook_path=target, probe=found)
+        facts = gather_facts(spec, runbook_path=target, probe=found, facts=discovered)
         text = render_runbook(facts)
         try:
             write_runbook(target, text, force=force)

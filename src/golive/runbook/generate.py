@@ -20,8 +20,11 @@ from typing import Any
 import httpx
 import jinja2
 
+from golive.discover.facts import ServiceFacts
 from golive.kit.environment import MissingVariableError, Variables
 from golive.kit.files import GeneratedFiles
+from golive.runbook._crossref import canonical
+from golive.runbook._discovered import discovered_dependencies
 from golive.runbook._markdown import parse_runbook, slugify
 from golive.runbook._params import DEFAULT_PATH
 from golive.runbook._sources import (
@@ -47,8 +50,8 @@ __all__ = [
 ]
 
 _ERROR_MEANING: dict[str, tuple[str, str]] = {
-    "400": ("Bad request", "Client sent invalid input; check the request against /openapi.json."),
-    "401": ("Unauthenticated", "Missing or expired token; check the auth service and JWT secret."),
+    "400": ("Bad request", "Client sent invalid input; check the request against the API's schema."),
+    "401": ("Unauthenticated", "Missing or expired credentials; check the authentication set-up."),
     "403": ("Forbidden", "Authenticated but not allowed; check roles."),
     "404": ("Not found", "Wrong path or missing resource; check recent routing changes."),
     "409": ("Conflict", "Concurrent update or duplicate; usually safe to retry after reading."),
@@ -56,7 +59,7 @@ _ERROR_MEANING: dict[str, tuple[str, str]] = {
     "429": ("Rate limited", "A client exceeds its limit; check for abusive or looping clients."),
     "500": ("Internal error", "A bug or failing dependency: read the logs for the request id."),
     "502": ("Bad gateway", "The proxy cannot reach the service: check the process is running."),
-    "503": ("Unavailable", "Not ready: a dependency is down. Check /readyz details."),
+    "503": ("Unavailable", "Not ready: a dependency is down. Check the readiness endpoint's details."),
     "504": ("Gateway timeout", "The service or a dependency is too slow: check latency and load."),
 }
 
@@ -100,6 +103,9 @@ class RunbookFacts:
     objectives: tuple[tuple[str, str], ...]
     probe: Probe | None
     health_path: str
+    #: The discovered readiness path (used when no probe found one).
+    readiness_path: str | None
+    metrics_path: str
     alerts: tuple[AlertRule, ...]
     deploy: DeployCommands | None
     dependencies: tuple[DependencyFacts, ...]
@@ -109,9 +115,14 @@ class RunbookFacts:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _readiness(get: Callable[[str], httpx.Response | None]) -> tuple[str | None, str | None, list[str]]:
-    """(readiness path, status word when ready, dependencies named in its details)."""
-    for path in ("/readyz", "/ready", "/health/ready"):
+def _readiness(
+    get: Callable[[str], httpx.Response | None], discovered: str | None
+) -> tuple[str | None, str | None, list[str]]:
+    """(readiness path, status word when ready, dependencies named in its details).
+
+    The discovered readiness path is asked first; the usual names only when none was found.
+    """
+    for path in (discovered,) if discovered else ("/readyz", "/ready", "/health/ready"):
         r = get(path)
         if r is None or r.status_code not in (200, 503):
             continue
@@ -153,11 +164,19 @@ def _error_codes(response: httpx.Response | None) -> dict[str, str]:
     return codes
 
 
-def probe_service(environment: Environment, variables: Variables, timeout: float = 5.0) -> Probe | None:
+def probe_service(
+    environment: Environment,
+    variables: Variables,
+    timeout: float = 5.0,
+    *,
+    facts: ServiceFacts | None = None,
+) -> Probe | None:
     """Ask a running instance about itself; None when it does not answer its health path.
 
     ``base_url`` is resolved with ``variables`` (the one resolver a review uses too).
     """
+    if not environment.base_url:
+        return None
     try:
         base = variables.resolve(environment.base_url).rstrip("/")
     except MissingVariableError:
@@ -170,10 +189,11 @@ def probe_service(environment: Environment, variables: Variables, timeout: float
             except httpx.HTTPError:
                 return None
 
-        health = get(environment.health_path)
+        health = get(_health_path(environment, facts))
         if health is None or not health.is_success:
             return None
-        readyz_path, ready_status, dependencies = _readiness(get)
+        discovered = facts.readiness_path.value if facts and facts.readiness_path else None
+        readyz_path, ready_status, dependencies = _readiness(get, discovered)
         version = get("/version")
         openapi = get(environment.openapi_path)
         return Probe(
@@ -182,7 +202,7 @@ def probe_service(environment: Environment, variables: Variables, timeout: float
             readyz_path=readyz_path,
             ready_status=ready_status,
             dependencies=tuple(dependencies),
-            metric=_metric(get("/metrics")),
+            metric=_metric(get(_metrics_path(facts))),
             version=version is not None and version.is_success,
             openapi=openapi is not None and openapi.is_success,
             error_codes=tuple(sorted(_error_codes(openapi).items())),
@@ -195,17 +215,22 @@ def gather_facts(
     runbook_path: Path,
     probe: Probe | None = None,
     today: date | None = None,
+    facts: ServiceFacts | None = None,
 ) -> RunbookFacts:
-    """Collect what the runbook template needs from the spec, its files and the probe."""
+    """Collect what the runbook template needs from the spec, its files, discovery and the probe."""
     rules, _ = load_alert_rules(alert_rule_files(spec, spec.root))
     deploy = deploy_commands(spec)
     _, default_env = spec.environment(None)
     deps: dict[str, DependencyFacts] = {}
     for name in probe.dependencies if probe else ():
-        deps[name] = DependencyFacts(name=name, source="/readyz details", in_readyz=True)
+        where = f"{probe.readyz_path} details" if probe and probe.readyz_path else "readiness details"
+        deps[canonical(name)] = DependencyFacts(name=name, source=where, in_readyz=True)
     for name in spec_dependencies(default_env):
-        if name not in deps:
-            deps[name] = DependencyFacts(name=name, source="database_url in golive.yaml", in_readyz=False)
+        deps.setdefault(
+            canonical(name), DependencyFacts(name=name, source="database_url in golive.yaml", in_readyz=False)
+        )
+    for name, source in discovered_dependencies(spec.root, facts):
+        deps.setdefault(canonical(name), DependencyFacts(name=name, source=source, in_readyz=False))
     try:
         rel = runbook_path.resolve().relative_to(spec.root.resolve())
     except ValueError:
@@ -220,7 +245,9 @@ def gather_facts(
         environments=tuple(spec.environments.items()),
         objectives=_objectives(spec),
         probe=probe,
-        health_path=default_env.health_path,
+        health_path=_health_path(default_env, facts),
+        readiness_path=facts.readiness_path.value if facts and facts.readiness_path else None,
+        metrics_path=_metrics_path(facts),
         alerts=tuple(rules),
         deploy=deploy,
         dependencies=tuple(deps.values()),
@@ -228,6 +255,17 @@ def gather_facts(
         runbook_criteria=tuple(c.id for c in spec.criteria if c.check.type == "runbook"),
         error_codes=_error_table(probe),
     )
+
+
+def _health_path(environment: Environment, facts: ServiceFacts | None) -> str:
+    """The spec's health path when it sets one, else the discovered one, else the spec's default."""
+    if "health_path" not in environment.model_fields_set and facts and facts.health_path:
+        return facts.health_path.value
+    return environment.health_path
+
+
+def _metrics_path(facts: ServiceFacts | None) -> str:
+    return facts.metrics_path.value if facts and facts.metrics_path else "/metrics"
 
 
 def _objectives(spec: Spec) -> tuple[tuple[str, str], ...]:

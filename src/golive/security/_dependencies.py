@@ -18,7 +18,15 @@ from packaging.utils import canonicalize_name
 from golive.kit.check import CheckContext, CheckError
 from golive.kit.files import atomic_write
 from golive.security import _osv
-from golive.security._deps import PYPI, Package, Unpinned, discover, read_packages, unsupported
+from golive.security._deps import (
+    PYPI,
+    Package,
+    Unpinned,
+    discover,
+    read_dependencies,
+    unreadable_reason,
+    unsupported,
+)
 from golive.security._params import DependenciesParams
 from golive.security.base import (
     Coverage,
@@ -184,15 +192,12 @@ def _coverage(
     asked = len(pinned) + len(missed)
     covered = [Coverage(unit="packages", asked=asked, scanned=len(pinned), missed=tuple(missed.values()))]
     if unreadable:
-        gaps = tuple(Missed(item=p.relative_to(root).as_posix(), reason=_UNSUPPORTED) for p in unreadable)
+        gaps = tuple(
+            Missed(item=p.relative_to(root).as_posix(), reason=unreadable_reason(p)) for p in unreadable
+        )
         total = len(files) + len(gaps)
         covered.append(Coverage(unit="files", asked=total, scanned=len(files), missed=gaps))
     return tuple(covered)
-
-
-_UNSUPPORTED = (
-    "a dependency format golive cannot read: export exact pins to requirements.txt or package-lock.json"
-)
 
 
 async def scan_dependencies(
@@ -204,9 +209,10 @@ async def scan_dependencies(
     """
     try:
         files = discover(root, params.files or None, params.excludes())
-        packages, unpinned = read_packages(files, root)
+        read = read_dependencies(files, root)
     except SecurityError as exc:
         raise CheckError(str(exc)) from None
+    packages, unpinned = read.packages, read.unpinned
     unreadable = [] if params.files else unsupported(root, params.excludes())
     if not files and not unreadable:
         return None
@@ -239,11 +245,21 @@ async def scan_dependencies(
         reason=matched.source,
         information_uri="https://osv.dev/",
     )
-    names = ", ".join(str(f.relative_to(root)) for f in files) or "no readable file"
     return DependencyScan(
         run=run,
         packages=len(packages),
         warnings=tuple(warnings),
         artifacts=tuple(artifacts),
-        notes=f"{len(packages)} pinned package(s) from {names}; matched against {matched.source}",
+        notes=_notes(read.counts, unreadable, root, len(packages), matched.source),
     )
+
+
+def _notes(counts: dict[str, int], unreadable: list[Path], root: Path, total: int, source: str) -> str:
+    """What was read (each file with its package count), what could not be, and the OSV source."""
+    read = ", ".join(f"{name} ({n} package{'' if n == 1 else 's'})" for name, n in counts.items())
+    notes = f"{total} pinned package(s) from {read or 'no readable file'}; matched against {source}"
+    if unreadable:
+        notes += "\nnot read: " + "; ".join(
+            f"{p.relative_to(root).as_posix()} ({unreadable_reason(p)})" for p in unreadable
+        )
+    return notes

@@ -1,7 +1,8 @@
-"""Locked dependencies from requirements files, pyproject, poetry.lock, uv.lock, package-lock.json.
+"""Locked dependencies from requirements files, pyproject and the lock files of pip-tools, uv,
+poetry, pipenv, npm, pnpm, bun, yarn and Go (:mod:`golive.security._locks` for the last ones).
 
 Only exact pins are versions one can match advisories against; ranges are reported as
-unpinned so the report says what could not be checked.
+unpinned so the report says what could not be checked, unless a lock file pins the package.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from golive.security import _locks
 from golive.security.base import SecurityError
 
 PYPI = "PyPI"
 NPM = "npm"
+GO = _locks.GO
 
 LOCKFILE_PATTERNS = (
     "requirements*.txt",
@@ -28,16 +31,18 @@ LOCKFILE_PATTERNS = (
     "pyproject.toml",
     "poetry.lock",
     "uv.lock",
+    "Pipfile.lock",
     "package-lock.json",
+    "npm-shrinkwrap.json",
+    "pnpm-lock.yaml",
+    "bun.lock",
+    "yarn.lock",
+    "go.sum",
 )
 """Files searched for dependencies (relative to the scanned root), when none are named."""
 
 UNSUPPORTED_LOCKFILES = (
-    "Pipfile.lock",
-    "yarn.lock",
-    "pnpm-lock.yaml",
-    "npm-shrinkwrap.json",
-    "go.sum",
+    "bun.lockb",
     "Cargo.lock",
     "Gemfile.lock",
     "composer.lock",
@@ -45,6 +50,37 @@ UNSUPPORTED_LOCKFILES = (
     "gradle.lockfile",
 )
 """Lock files of formats golive cannot read: when discovered, they are reported as not covered."""
+
+_NODE_LOCKS = (
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "pnpm-lock.yaml",
+    "bun.lock",
+    "bun.lockb",
+    "yarn.lock",
+)
+_UNSUPPORTED = (
+    "a dependency format golive cannot read: export exact pins to requirements.txt or package-lock.json"
+)
+_LOCK_PARSERS = {
+    "Pipfile.lock": (PYPI, _locks.parse_pipfile_lock),
+    "pnpm-lock.yaml": (NPM, _locks.parse_pnpm_lock),
+    "bun.lock": (NPM, _locks.parse_bun_lock),
+    "yarn.lock": (NPM, _locks.parse_yarn_lock),
+    "go.sum": (GO, _locks.parse_go_sum),
+}
+
+
+def unreadable_reason(path: Path) -> str:
+    """Why golive cannot read this dependency file, and what to do."""
+    if path.name == "bun.lockb":
+        return (
+            "bun's binary lock file cannot be read: write the text bun.lock instead "
+            "(`bun install --save-text-lockfile`; the default since bun 1.2)"
+        )
+    if path.name == "package.json":
+        return "dependencies declared without a lock file: commit the package manager's lock file"
+    return _UNSUPPORTED
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +96,8 @@ class Package:
     @property
     def purl(self) -> str:
         """The package URL (``pkg:pypi/pyyaml@5.3.1``)."""
+        if self.ecosystem == GO:
+            return f"pkg:golang/{self.name}@v{self.version}"
         kind = "pypi" if self.ecosystem == PYPI else "npm"
         name = canonicalize_name(self.name) if self.ecosystem == PYPI else self.name
         name = name.replace("@", "%40") if name.startswith("@") else name
@@ -126,9 +164,7 @@ def parse_requirements(text: str, source: str) -> tuple[list[Package], list[Unpi
     return pkgs, loose
 
 
-def _line_of(text: str, needle: str) -> int:
-    idx = text.find(needle)
-    return text.count("\n", 0, idx) + 1 if idx >= 0 else 0
+_line_of = _locks.line_of
 
 
 def parse_pyproject(text: str, source: str) -> tuple[list[Package], list[Unpinned]]:
@@ -239,7 +275,7 @@ def unsupported(root: Path, excludes: tuple[str, ...]) -> list[Path]:
     """Dependency files golive cannot read: other lock formats, and package.json without a lock."""
     found = {p for name in UNSUPPORTED_LOCKFILES for p in _matching(root, name, excludes)}
     for manifest in _matching(root, "package.json", excludes):
-        if (manifest.parent / "package-lock.json").is_file() or "node_modules" in manifest.parts:
+        if "node_modules" in manifest.parts or _node_locked(manifest, root):
             continue
         try:
             declared = json.loads(manifest.read_text(encoding="utf-8")).get("dependencies")
@@ -250,30 +286,63 @@ def unsupported(root: Path, excludes: tuple[str, ...]) -> list[Path]:
     return sorted(found)
 
 
-def read_packages(files: list[Path], root: Path) -> tuple[list[Package], list[Unpinned]]:
-    """Every pinned package (de-duplicated per ecosystem, name, version) and the unpinned ones."""
+def _node_locked(manifest: Path, root: Path) -> bool:
+    """A lock file next to package.json or in a workspace root above it."""
+    for folder in (manifest.parent, *manifest.parent.parents):
+        if any((folder / name).is_file() for name in _NODE_LOCKS):
+            return True
+        if folder == root or not folder.is_relative_to(root):
+            return False
+    return False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Read:
+    """What the dependency files gave: packages, unpinned ones, and a count per file."""
+
+    packages: list[Package]
+    unpinned: list[Unpinned]
+    counts: dict[str, int]
+    """Packages (pinned ones) read from each file, by its path relative to the root."""
+
+
+def _parse(path: Path, text: str, source: str) -> tuple[list[Package], list[Unpinned]]:
+    if path.name in _LOCK_PARSERS:
+        ecosystem, parse = _LOCK_PARSERS[path.name]
+        found = [
+            Package(name=n, version=v, ecosystem=ecosystem, source=source, line=line)
+            for n, v, line in parse(text)
+        ]
+        return found, []
+    if path.name in ("package-lock.json", "npm-shrinkwrap.json"):
+        return parse_package_lock(text, source), []
+    if path.name in ("poetry.lock", "uv.lock"):
+        return parse_toml_lock(text, source), []
+    if path.name == "pyproject.toml":
+        return parse_pyproject(text, source)
+    return parse_requirements(text, source)
+
+
+def read_dependencies(files: list[Path], root: Path) -> Read:
+    """Every pinned package (de-duplicated per ecosystem, name, version), the unpinned ones that
+    no lock file pins, and how many packages each file gave."""
     pkgs: list[Package] = []
     loose: list[Unpinned] = []
+    counts: dict[str, int] = {}
     for path in files:
         source = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
         try:
-            text = path.read_text(encoding="utf-8")
-            if path.name == "package-lock.json":
-                pkgs += parse_package_lock(text, source)
-            elif path.name in ("poetry.lock", "uv.lock"):
-                pkgs += parse_toml_lock(text, source)
-            elif path.name == "pyproject.toml":
-                p, u = parse_pyproject(text, source)
-                pkgs += p
-                loose += u
-            else:
-                p, u = parse_requirements(text, source)
-                pkgs += p
-                loose += u
+            found, unpinned = _parse(path, path.read_text(encoding="utf-8"), source)
         except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
             raise SecurityError(f"cannot read dependencies from {source}: {exc}") from None
+        counts[source] = len(found)
+        pkgs += found
+        loose += unpinned
     unique: dict[tuple[str, str, str], Package] = {}
     for pkg in pkgs:
         name = canonicalize_name(pkg.name) if pkg.ecosystem == PYPI else pkg.name
         unique.setdefault((pkg.ecosystem, name, pkg.version), pkg)
-    return list(unique.values()), loose
+    # A range in pyproject.toml that uv.lock (or any lock) pins is pinned by the lock.
+    locked = {canonicalize_name(p.name) for p in unique.values() if p.ecosystem == PYPI}
+    loose = [u for u in loose if u.spec == "url" or canonicalize_name(u.name) not in locked]
+    return Read(packages=list(unique.values()), unpinned=loose, counts=counts)

@@ -3,7 +3,7 @@
 Range evaluation follows the OSV schema: events sorted by version, ``introduced`` opens,
 ``fixed`` and ``limit`` close (exclusive), ``last_affected`` closes inclusively; explicit
 ``versions`` lists match exactly; withdrawn advisories never match. ECOSYSTEM ranges use
-PEP 440 for PyPI and SemVer for npm; SEMVER ranges use SemVer 2.0 precedence.
+PEP 440 for PyPI and SemVer for npm and Go; SEMVER ranges use SemVer 2.0 precedence.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from golive.security._deps import NPM, PYPI, Package
+from golive.security._deps import GO, NPM, PYPI, Package
 from golive.security.base import SecurityError, Severity
 
 # ---------------------------------------------------------------------------------------
@@ -81,7 +81,7 @@ def parser_for(ecosystem: str, range_type: str) -> Parser | None:
     if range_type == "ECOSYSTEM":
         if ecosystem == PYPI:
             return _pep440
-        if ecosystem == NPM:
+        if ecosystem in (NPM, GO):
             return SemVer.parse
     return None
 

@@ -201,10 +201,17 @@ class ProbeCheck:
         "DAST: headers, cookies, CORS, errors, auth on secured routes, injection, body size, rate limit."
     )
     Params: ClassVar[type[ProbeParams]] = ProbeParams
+    #: Talks to the service through base_url unless its params give base_url.
+    needs_base_url: ClassVar[bool] = True
+
+    @staticmethod
+    def uses_base_url(params: ProbeParams) -> bool:
+        """The params' own base_url replaces the environment's."""
+        return not params.base_url
 
     async def run(self, params: ProbeParams, ctx: CheckContext) -> Outcome:
         """Refuse disallowed targets before any traffic, then run the bounded probes."""
-        base = ctx.resolve(params.base_url or ctx.environment.base_url).rstrip("/")
+        base = (ctx.resolve(params.base_url) if params.base_url else ctx.url("")).rstrip("/")
         ctx.require_target(base, what=PROBE_TRAFFIC)
         client = GuardedClient(
             http=ctx.http,

@@ -15,6 +15,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
 
 from golive.errors import SpecError, SpecProblem
 from golive.spec import models
+from golive.spec._base_url import base_url_problems
 from golive.spec._goals import goal_problems
 from golive.spec._yaml import bounded, parse, read_text, shown
 
@@ -283,6 +284,7 @@ class SpecLoader:
                     add(loc, f"{ctype} check: invalid params ({type(exc).__name__}: {exc})")
 
         self._semantic(plain, add)
+        base_url_problems(plain, typed, self.registry, add)
 
         if problems:
             unique: dict[tuple[int, int], SpecProblem] = {}

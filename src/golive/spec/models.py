@@ -47,7 +47,11 @@ class Service(Frozen):
 class Environment(Frozen):
     """Where the service runs: URLs and settings checks use, and how to start it locally."""
 
-    base_url: str = Field(description="Base URL of the service, e.g. http://127.0.0.1:8000.")
+    base_url: str | None = Field(
+        default=None,
+        description="Base URL of the service, e.g. http://127.0.0.1:8000. Needed only by checks that "
+        "talk to the running service (http, load, probes...); a spec of static checks can omit it.",
+    )
     health_path: str = Field(default="/healthz", description="Path that answers 2xx when healthy.")
     prometheus_url: str | None = None
     alertmanager_url: str | None = None
@@ -155,6 +159,10 @@ class Criterion(Frozen):
         "Default: the check type's own setting.",
     )
     risk: str = Field(default="", description="What goes wrong in production without it.")
+    fix: str = Field(
+        default="",
+        description="What to run or do when this criterion is not met, e.g. `golive init runbook`.",
+    )
     owner: str = ""
     description: str = ""
 

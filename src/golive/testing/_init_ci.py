@@ -1,69 +1,37 @@
-"""``golive init ci``: write a GitHub Actions CI/CD pipeline that passes ``ci.pipeline``.
+"""``golive init ci``: write the GitHub Actions CI/CD pipeline of the discovered service.
 
-The templates use ``[[ ]]`` / ``[% %]`` delimiters so that GitHub's own ``${{ }}``
-expressions pass through untouched.
+What runs comes from :func:`golive.testing._ci_facts.options_from_facts`; this module
+renders it. The templates use ``[[ ]]`` / ``[% %]`` delimiters so that GitHub's own
+``${{ }}`` expressions pass through untouched.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import re
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
-from golive import __version__
 from golive.kit.files import GeneratedFiles
+from golive.testing._ci_facts import options_from_facts
+from golive.testing._ci_model import PINS, VERSIONS, CiOptions, CiStep, Postgres, todo
 from golive.testing._github import WORKFLOWS
 from golive.testing.base import TestingError
 
-#: Actions pinned to full commit SHAs (the tag in the comment is for people and Dependabot).
-PINS = {
-    "checkout": "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683  # v4.2.2",
-    "setup_python": "actions/setup-python@0b93645e9fea7318ecaed2b359559ac225c90a2b  # v5.3.0",
-    "upload_artifact": "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02  # v4.6.2",
-    "download_artifact": ("actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093  # v4.3.0"),
-    "upload_sarif": (
-        "github/codeql-action/upload-sarif@ff0a06e83cb2de871e5a09832bc6a81e7276941f  # v3.28.18"
-    ),
-}
-
-#: Tool versions installed by the generated workflows (pinned for reproducible CI).
-VERSIONS = {"bandit": "1.8.3", "zizmor": "1.32.0", "pip_audit": "2.9.0", "build": "1.2.2"}
-
-
-@dataclass(frozen=True, kw_only=True)
-class CiOptions:
-    """What the generated pipeline runs; defaults suit a Python service with pytest."""
-
-    service: str
-    working_directory: str = "."
-    python: str = "3.11"
-    install_target: str = ".[dev]"
-    source_dir: str = "src"
-    cov_target: str = "src"
-    lint_command: str = "ruff check ."
-    types_command: str = "mypy"
-    unit_command: str = 'python -m pytest tests -m "not postgres"'
-    integration_command: str = 'python -m pytest tests -m "postgres"'
-    e2e_command: str = "python -m pytest e2e -m critical"
-    coverage: int = 80
-    pg_url_env: str = "TEST_DATABASE_URL"
-    postgres_image: str = "postgres:16"
-    staging_env: str = "staging"
-    deploy_command: str = './deploy.sh "$DEPLOY_ENV" "$DEPLOY_VERSION"'
-    rollback_command: str = './deploy.sh "$DEPLOY_ENV" --rollback'
-    verify_command: str = (
-        "curl --fail --silent --show-error --retry 10 --retry-delay 6 --retry-all-errors "
-        '"$PRODUCTION_URL/healthz" && curl --fail --silent --show-error "$PRODUCTION_URL/readyz"'
-    )
-    golive_version: str = __version__
-    pins: dict[str, str] = field(default_factory=lambda: dict(PINS))
-    versions: dict[str, str] = field(default_factory=lambda: dict(VERSIONS))
-
-    @property
-    def workflows_dir(self) -> str:
-        """The workflows directory as seen from the working directory."""
-        return str(WORKFLOWS)
+__all__ = [
+    "PINS",
+    "VERSIONS",
+    "CiOptions",
+    "CiStep",
+    "Postgres",
+    "all_steps",
+    "deploy_steps",
+    "options_from_facts",
+    "render",
+    "write",
+]
 
 
 def _environment() -> jinja2.Environment:
@@ -80,17 +48,80 @@ def _environment() -> jinja2.Environment:
     )
 
 
+def deploy_steps(options: CiOptions) -> dict[str, CiStep]:
+    """Deploy, rollback and smoke-test steps: the repository's commands or loud placeholders."""
+    deploy = options.deploy or todo("Deploy", "the command that deploys $DEPLOY_VERSION to $DEPLOY_ENV")
+    rollback = options.rollback or todo(
+        "Roll back to the previous release", "the command that rolls $DEPLOY_ENV back"
+    )
+    verify = (
+        CiStep(name="Smoke test (health and readiness)", run=options.verify)
+        if options.verify
+        else todo("Smoke test", "a smoke test of the deployed service (no health path was found)")
+    )
+    # A command that names no environment (``make deploy``) may well deploy production: the
+    # staging job must not run it, so staging gets a loud placeholder instead.
+    staging = (
+        deploy
+        if options.deploy is None or "DEPLOY_ENV" in deploy.run
+        else todo(
+            "Deploy to staging",
+            "a command that deploys $DEPLOY_VERSION to staging (the deploy command found names no "
+            "environment, so it may deploy production)",
+        )
+    )
+    return {
+        "deploy_step": deploy,
+        "staging_deploy_step": staging,
+        "rollback_step": rollback,
+        "verify_step": verify,
+    }
+
+
+def all_steps(options: CiOptions) -> list[CiStep]:
+    """Every step the pipeline runs that golive decided (placeholders included)."""
+    fixed = [options.lint, options.unit, options.integration, options.build]
+    return [*options.setup, *fixed, *options.e2e, *options.security, *deploy_steps(options).values()]
+
+
+def _branch_condition(options: CiOptions) -> str:
+    if options.branch is None:
+        return "github.ref_name == github.event.repository.default_branch"
+    return f"github.ref == 'refs/heads/{options.branch.replace(chr(39), chr(39) * 2)}'"
+
+
 def render(options: CiOptions) -> dict[str, str]:
     """The workflow files by name (``ci.yml``, ``cd.yml``)."""
     env = _environment()
     prefix = "" if options.working_directory in (".", "") else options.working_directory.rstrip("/") + "/"
-    values = {**asdict(options), "workflows_dir": options.workflows_dir, "path_prefix": prefix}
+    values: dict[str, Any] = {
+        **asdict(options),
+        # Steps stay objects (asdict would turn them into dicts without their properties).
+        **{
+            k: getattr(options, k)
+            for k in (
+                "setup",
+                "lint",
+                "unit",
+                "integration",
+                "e2e",
+                "security",
+                "build",
+                "deploy",
+                "rollback",
+            )
+        },
+        **deploy_steps(options),
+        "workflows_dir": str(WORKFLOWS),
+        "path_prefix": prefix,
+        "on_branch": _branch_condition(options),
+    }
     out = {}
     for name in ("ci.yml", "cd.yml"):
         text = env.get_template(f"{name}.j2").render(**values)
-        # Blank lines left by block tags make diffs noisy; keep at most one.
-        while "\n\n\n" in text:
-            text = text.replace("\n\n\n", "\n\n")
+        # Blank lines left by block tags make diffs noisy: none between steps, one between jobs.
+        text = re.sub(r"\n\n+(\s+- name:)", r"\n\1", text)
+        text = re.sub(r"\n{3,}", "\n\n", text)
         out[name] = text
     return out
 

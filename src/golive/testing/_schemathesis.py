@@ -90,8 +90,9 @@ def read_json_report(path: Path) -> ContractRun:
         data = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise TestingError(f"cannot read Schemathesis report {path}: {exc}") from exc
-    ops = data.get("operations", {})
-    cases = data.get("test_cases", {})
+    # Schemathesis writes null totals when it could not load the schema (service unreachable).
+    ops = data.get("operations") or {}
+    cases = data.get("test_cases") or {}
     errors = tuple(
         str(e.get("message") or e.get("title") or e) if isinstance(e, dict) else str(e)
         for e in data.get("errors", [])

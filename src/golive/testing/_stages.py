@@ -6,18 +6,18 @@ failure fails the job (no ``continue-on-error`` on the step or job, no ``|| true
 ``|| echo``, no ``set +e``, no ``; exit 0`` without errexit, no pipe without pipefail, no
 ``--exit-zero``: see :mod:`golive.testing._workflows_shell`). Every gate step that cannot
 fail the pipeline is reported with its ``file:line`` and the suppression.
+
+A placeholder step (``echo "golive TODO: ..."`` or an unconditional ``exit 1``, the form
+``golive init ci`` writes for what it could not fill in) is a gap: it provides no stage, and a
+deploy job that holds one does not deploy.
 """
 
 from __future__ import annotations
 
 import enum
 import re
-import tomllib
 from collections.abc import Callable
-from configparser import ConfigParser
-from configparser import Error as ConfigError
 from dataclasses import dataclass
-from pathlib import Path
 
 from golive.testing._workflows_shell import Command
 from golive.testing.base import Job, Pipeline, Step
@@ -66,15 +66,19 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 
 _TEST_RUNNER = _rx(
-    r"\b(pytest|py\.test|tox|nox|go test|jest|vitest|mocha|npm (run )?test|yarn test|pnpm test"
-    r"|cargo test|mvn (-\S+ )*(test|verify)|gradle\S* test|rspec|phpunit|dotnet test)\b"
+    r"\b(pytest|py\.test|tox|nox|go test|jest|vitest|mocha|(npm|yarn|pnpm|bun) (run )?test"
+    r"|python3? -m unittest|(python3? )?(\./)?manage\.py test|deno test|cargo test"
+    r"|mvn (-\S+ )*(test|verify)|gradle\S* test|rspec|phpunit|dotnet test)\b"
 )
 _LINT = _rx(
-    r"\b(ruff|flake8|pylint|black --check|isort --check|mypy|pyright|pytype|eslint|tsc"
-    r"|golangci-lint|go vet|pre-commit run|prettier --check|rubocop|hadolint|clippy"
-    r"|actionlint|shellcheck)\b"
+    r"\b(ruff|flake8|pylint|black --check|isort --check|mypy|pyright|pytype|eslint|tsc|biome"
+    r"|golangci-lint|go vet|staticcheck|pre-commit run|prek run|prettier --check|rubocop|hadolint"
+    r"|clippy|actionlint|shellcheck|(npm|yarn|pnpm|bun) (run )?lint)\b"
 )
-_LINT_USES = _rx(r"^(pre-commit/action|golangci/golangci-lint-action|astral-sh/ruff-action)")
+_LINT_USES = _rx(
+    r"^(pre-commit/action|j178/prek-action|golangci/golangci-lint-action|astral-sh/ruff-action"
+    r"|biomejs/setup-biome)"
+)
 _INTEGRATION = _rx(r"integration")
 _E2E = _rx(r"\b(e2e|end-to-end|playwright|cypress|selenium|webdriver)\b|[-_/]e2e\b")
 _SECURITY = _rx(
@@ -87,9 +91,10 @@ _SECURITY_USES = _rx(
     r"|pypa/gh-action-pip-audit|google/osv-scanner-action|anchore/scan-action)"
 )
 _BUILD = _rx(
-    r"\b(docker (buildx )?build|podman build|buildah|python3? -m build|uv build|poetry build"
-    r"|hatch build|pip wheel|npm run build|yarn build|go build|mvn (-\S+ )*package"
-    r"|gradle\S* (build|assemble)|cargo build --release|ko build)\b"
+    r"\b(docker (buildx )?(build|bake)|docker(-| )compose( (-f|--file|-p|--project-name|--env-file"
+    r"|--profile) (\$\{\{[^}]*\}\}|\S+))* build|podman build|buildah|python3? -m build|uv build|poetry build"
+    r"|hatch build|pdm build|pip wheel|(npm|yarn|pnpm|bun) (run )?build|bun build|go build"
+    r"|mvn (-\S+ )*package|gradle\S* (build|assemble)|cargo build --release|ko build)\b"
 )
 _BUILD_USES = _rx(r"^(docker/build-push-action|actions/upload-artifact)")
 _DEPLOY = _rx(
@@ -105,8 +110,10 @@ _VERIFY = _rx(
 _ROLLBACK = _rx(r"roll ?back|\bundo\b|\brevert\b")
 _NEVER = _rx(r"^\s*(\$\{\{\s*)?(false|0|'')(\s*\}\})?\s*$")
 _GOLIVE = _rx(r"\bgolive\s+review\b")
-
-_COV_FLAG = re.compile(r"--cov-fail-under[= ](\d+(?:\.\d+)?)|--fail-under[= ](\d+(?:\.\d+)?)")
+_TODO = re.compile(r"golive TODO:?\s*([^\"'\n]*)")
+_EXIT_FAIL = re.compile(r"^\s*(exit\s+[1-9]\d*|false)\s*(#.*)?$")
+_BLOCK_OPEN = re.compile(r"^\s*(if|for|while|until|case)\b|\{\s*$|\(\)\s*\{?\s*$")
+_BLOCK_CLOSE = re.compile(r"^\s*(fi|done|esac|\})\b")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,6 +128,9 @@ class Provider:
 
     def __str__(self) -> str:
         where = self.job.label + (f" (step {self.step.label!r})" if self.step else "")
+        if self.command is not None and self.command.via:
+            # Found inside a script or task: say the whole path to it.
+            where += f" at {self.command.trail} `{self.command.text}`"
         return where + (f": {self.note}" if self.note else "")
 
     @property
@@ -140,6 +150,8 @@ class StageFinding:
     stage: Stage
     providers: tuple[Provider, ...] = ()
     unenforced: tuple[Provider, ...] = ()
+    placeholders: tuple[Provider, ...] = ()
+    """``golive TODO`` steps standing in for the stage: gaps, never providers."""
 
     @property
     def found(self) -> bool:
@@ -154,6 +166,129 @@ class GateFinding:
     gate: Gate
     enforced: bool
     detail: str
+
+
+def placeholder(step: Step) -> str:
+    """What a placeholder step says it stands for ('' for a real step).
+
+    A ``golive TODO`` text outside a comment, or an ``exit 1`` / ``false`` line outside any
+    ``if``/loop/``case``/function: the step can only fail.
+    """
+    depth = 0
+    for line in step.run.splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        todo = _TODO.search(line)
+        if todo:
+            return f"golive TODO: {todo.group(1).strip()}"
+        if _BLOCK_CLOSE.match(line):
+            depth = max(0, depth - 1)
+        if depth == 0 and _EXIT_FAIL.match(line):
+            return f"unconditional `{line.strip()}`"
+        if _BLOCK_OPEN.search(line) and not re.search(r"\b(fi|done|esac)\s*;?\s*$|\}\s*;?\s*$", line):
+            depth += 1
+    return ""
+
+
+def placeholder_steps(pipeline: Pipeline) -> list[Provider]:
+    """Every placeholder step of the pipeline, with what it stands for as the note."""
+    return [
+        Provider(job=job, step=step, note=why)
+        for job in pipeline.jobs
+        for step in job.steps
+        if (why := placeholder(step))
+    ]
+
+
+def _holes(pipeline: Pipeline) -> dict[str, tuple[int, Provider]]:
+    """The first placeholder step of each job that has one: ``{job label: (index, provider)}``."""
+    out: dict[str, tuple[int, Provider]] = {}
+    for job in pipeline.jobs:
+        for index, step in enumerate(job.steps):
+            why = placeholder(step)
+            if why:
+                out[job.label] = (index, Provider(job=job, step=step, note=why))
+                break
+    return out
+
+
+def _blocked(p: Provider, pipeline: Pipeline, holes: dict[str, tuple[int, Provider]]) -> str:
+    """Why a provider never runs: a placeholder before it in its job, or in a job it waits for."""
+    if p.job.label in holes:
+        index, hole = holes[p.job.label]
+        if p.step is None or any(s is p.step for s in p.job.steps[index:]):
+            return f"never runs: a placeholder fails the job first ({hole.gap})"
+    for label in sorted(pipeline.upstream(p.job)):
+        if label in holes:
+            hole = holes[label][1]
+            return f"never runs: it waits for {label}, failed by a placeholder ({hole.gap})"
+    return ""
+
+
+_STAGE_WORDS = {
+    Stage.LINT: _rx(r"lint|type.?check|format"),
+    Stage.UNIT: _rx(r"unit|\btests?\b"),
+    Stage.INTEGRATION: _INTEGRATION,
+    Stage.E2E: _E2E,
+    Stage.SECURITY: _rx(r"secur|scan|audit|vulnerab"),
+    Stage.BUILD: _rx(r"\bbuild|image|artifact|package"),
+    Stage.DEPLOY_STAGING: _rx(r"deploy.*(stag|preprod|uat)|(stag|preprod|uat).*deploy"),
+    Stage.DEPLOY_PRODUCTION: _rx(r"deploy.*prod|prod.*deploy|release|rollout"),
+    Stage.VERIFY: _VERIFY,
+    Stage.ROLLBACK: _ROLLBACK,
+}
+
+
+def _apply_holes(result: dict[Stage, StageFinding], pipeline: Pipeline) -> None:
+    """Placeholders become gaps of the stage they name; what they block stops counting."""
+    holes = _holes(pipeline)
+    if not holes:
+        return
+    every = placeholder_steps(pipeline)
+    for stage, finding in result.items():
+        named = [h for h in every if _stands_for(h) is stage]
+        # A job that stands for this stage only through its placeholder is that placeholder.
+        stands_in = {h.job.label for h in named}
+        good: list[Provider] = []
+        bad: list[Provider] = []
+        for p in finding.providers + finding.unenforced:
+            if any(p.step is h.step for h in named) or (p.step is None and p.job.label in stands_in):
+                continue
+            why = "" if p in finding.unenforced else _blocked(p, pipeline, holes)
+            if why:
+                bad.append(Provider(job=p.job, step=p.step, note=why, command=p.command))
+            else:
+                (bad if p in finding.unenforced else good).append(p)
+        result[stage] = StageFinding(
+            stage=stage, providers=tuple(good), unenforced=tuple(bad), placeholders=tuple(named)
+        )
+
+
+#: Most specific first: a step named "E2E tests" is the E2E stage, not the unit tests.
+_SPECIFIC_FIRST = (
+    Stage.ROLLBACK,
+    Stage.E2E,
+    Stage.INTEGRATION,
+    Stage.DEPLOY_STAGING,
+    Stage.DEPLOY_PRODUCTION,
+    Stage.VERIFY,
+    Stage.SECURITY,
+    Stage.BUILD,
+    Stage.LINT,
+    Stage.UNIT,
+)
+
+
+def _stands_for(hole: Provider) -> Stage | None:
+    """The one stage a placeholder stands for: by its step's name, else its text, else its job."""
+    if hole.step is None:
+        return None
+    job = f"{hole.job.id} {hole.job.name} {hole.job.environment}"
+    for text in (hole.step.name, f"{hole.step.name} {job}", _step_text(hole.step) + " " + job):
+        for stage in _SPECIFIC_FIRST:
+            if _STAGE_WORDS[stage].search(text):
+                return stage
+    return None
 
 
 def _job_text(job: Job) -> str:
@@ -306,181 +441,5 @@ def find_stages(pipeline: Pipeline) -> dict[Stage, StageFinding]:
                 note = f"if: {cond}" if cond else ""
                 rollback_good.append(Provider(job=job, step=step, note=note))
     put(Stage.ROLLBACK, rollback_good, [])
+    _apply_holes(result, pipeline)
     return result
-
-
-def _config_fail_under(root: Path) -> float | None:
-    """``fail_under`` from coverage.py's configuration files, if set."""
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text())
-            value = data.get("tool", {}).get("coverage", {}).get("report", {}).get("fail_under")
-            if value is not None:
-                return float(value)
-        except (tomllib.TOMLDecodeError, ValueError, TypeError, OSError):
-            pass
-    for name, section in (
-        (".coveragerc", "report"),
-        ("setup.cfg", "coverage:report"),
-        ("tox.ini", "coverage:report"),
-    ):
-        path = root / name
-        if not path.is_file():
-            continue
-        parser = ConfigParser()
-        try:
-            parser.read(path)
-            if parser.has_option(section, "fail_under"):
-                return float(parser.get(section, "fail_under"))
-        except (ConfigError, ValueError):
-            continue
-    return None
-
-
-def _coverage_gate(pipeline: Pipeline, root: Path, min_coverage: float) -> GateFinding:
-    """A threshold the test step fails on (a flag, or coverage.py's own fail_under)."""
-    found: list[str] = []
-    weak: list[str] = []
-    runs_coverage = False
-    for job in pipeline.jobs:
-        for step in job.steps:
-            for command in step.commands:
-                if re.search(r"--cov\b|--cov=|coverage (run|report|xml)|pytest-cov", command.text):
-                    runs_coverage = True
-                for m in _COV_FLAG.finditer(command.text):
-                    value = float(m.group(1) or m.group(2))
-                    where = f"{job.label} (step {step.label!r}) at {command.where}: {m.group(0)}"
-                    why = _ignored(job, step, [command])
-                    if why:
-                        weak.append(f"{where} - {why}")
-                    elif value < min_coverage:
-                        weak.append(f"{where} - below {min_coverage:g}")
-                    else:
-                        found.append(where)
-    configured = _config_fail_under(root)
-    if not found and runs_coverage and configured is not None:
-        where = f"fail_under = {configured:g} in coverage configuration"
-        if configured >= min_coverage:
-            found.append(where)
-        else:
-            weak.append(f"{where} - below {min_coverage:g}")
-    if found:
-        return GateFinding(gate=Gate.COVERAGE, enforced=True, detail=found[0])
-    if weak:
-        detail = "; ".join(weak)
-    elif runs_coverage:
-        detail = f"coverage runs but nothing fails under {min_coverage:g}%"
-    else:
-        detail = "no coverage measurement with a fail-under threshold"
-    return GateFinding(gate=Gate.COVERAGE, enforced=False, detail=detail)
-
-
-def _scanner_weakness(provider: Provider, step: Step) -> str:
-    """Why a scanner step passes even when it finds something ("" when it fails the job)."""
-    run = provider.command.text if provider.command is not None else ""
-    text = run + " " + " ".join(f"{k}={v}" for k, v in step.with_.items())
-    command = provider.command
-    where = f"{command.where} `{command.text}`" if command is not None else str(provider)
-    if step.uses.startswith("github/codeql-action") and not step.run:
-        return f"{provider}: CodeQL alerts do not fail the job"
-    if re.search(r"\btrivy\b", text + step.uses, re.I) and not re.search(
-        r"--exit-code[ =]1|exit-code=['\"]?1", text
-    ):
-        return f"{where}: trivy exits 0 on findings without --exit-code 1"
-    if re.search(r"\bsemgrep\b(?!\s+ci)", run) and "--error" not in run:
-        return f"{where}: semgrep scan exits 0 on findings without --error"
-    if re.search(r"\bdetect-secrets scan\b", run):
-        return f"{where}: detect-secrets scan only writes a baseline"
-    return ""
-
-
-def _security_gate(stages: dict[Stage, StageFinding]) -> GateFinding:
-    """A scanner that fails the job on findings."""
-    sec = stages[Stage.SECURITY]
-    enforced: list[str] = []
-    weak = [p.gap for p in sec.unenforced]
-    for p in sec.providers:
-        if p.step is None:
-            continue
-        why = _scanner_weakness(p, p.step)
-        (weak if why else enforced).append(why or str(p))
-    return GateFinding(
-        gate=Gate.SECURITY,
-        enforced=bool(enforced),
-        detail=enforced[0] if enforced else ("; ".join(weak) or "no security scanner runs"),
-    )
-
-
-def _production_jobs(stages: dict[Stage, StageFinding]) -> list[Provider]:
-    return list(stages[Stage.DEPLOY_PRODUCTION].providers + stages[Stage.DEPLOY_PRODUCTION].unenforced)
-
-
-def _golive_gate(pipeline: Pipeline, stages: dict[Stage, StageFinding]) -> GateFinding:
-    """A golive review that must pass before production."""
-    prod = _production_jobs(stages)
-    good, weak = [], []
-    for job in pipeline.jobs:
-        for i, step in enumerate(job.steps):
-            lines = _lines(step, _GOLIVE)
-            if not lines and "golive" not in step.uses.lower():
-                continue
-            before_prod = any(
-                job.label in pipeline.upstream(p.job) or (job is p.job and _prod_step_after(job, i))
-                for p in prod
-            )
-            why = _ignored(job, step, lines)
-            where = f"{job.label} (step {step.label!r})"
-            if why:
-                at = lines[0].where if lines else step.where
-                weak.append(f"{where} at {at} - {why}")
-            elif not before_prod:
-                weak.append(f"{where} - does not gate the production deploy")
-            else:
-                good.append(where)
-    return GateFinding(
-        gate=Gate.GOLIVE,
-        enforced=bool(good),
-        detail=good[0] if good else ("; ".join(weak) or "no golive review step"),
-    )
-
-
-def _order_gate(pipeline: Pipeline, stages: dict[Stage, StageFinding]) -> GateFinding:
-    """Production waits for the tests, the scan, the build and staging."""
-    prod = _production_jobs(stages)
-    missing: list[str] = []
-    for p in prod:
-        upstream = pipeline.upstream(p.job)
-        for stage in (Stage.UNIT, Stage.E2E, Stage.SECURITY, Stage.BUILD, Stage.DEPLOY_STAGING):
-            providers = stages[stage].providers
-            if providers and not any(
-                q.job.label in upstream or q.job.label == p.job.label for q in providers
-            ):
-                missing.append(f"{p.job.label} does not wait for {STAGE_TITLES[stage]}")
-    if missing:
-        detail = "; ".join(missing)
-    else:
-        detail = (
-            "production deploy waits for tests, scans, build and staging" if prod else "no production deploy"
-        )
-    return GateFinding(gate=Gate.ORDER, enforced=bool(prod) and not missing, detail=detail)
-
-
-def judge_gates(
-    pipeline: Pipeline,
-    stages: dict[Stage, StageFinding],
-    *,
-    root: Path,
-    min_coverage: float,
-) -> dict[Gate, GateFinding]:
-    """Whether coverage, security, the golive review and stage ordering are enforced."""
-    return {
-        Gate.COVERAGE: _coverage_gate(pipeline, root, min_coverage),
-        Gate.SECURITY: _security_gate(stages),
-        Gate.GOLIVE: _golive_gate(pipeline, stages),
-        Gate.ORDER: _order_gate(pipeline, stages),
-    }
-
-
-def _prod_step_after(job: Job, index: int) -> bool:
-    return any(_DEPLOY.search(_step_text(s)) for s in job.steps[index + 1 :])

@@ -12,19 +12,22 @@ are modelled here rather than matched as text:
   with ``!`` does not stop the script;
 - tool flags that make a scanner exit 0 (``--exit-zero``).
 
-Scripts in the repository that a step calls (``./scripts/ci.sh``, ``bash ci/test.sh``),
-``make`` targets (a ``-`` prefix or ``make -i`` ignores failures) and ``npm``/``yarn``/``pnpm``
-scripts of ``package.json`` are followed, so a gate inside them is judged where it really runs.
-Only files inside the repository are read.
+Scripts in the repository that a step calls (``./scripts/ci.sh``, ``bash ci/test.sh``, also
+behind ``uv run``/``poetry run``), ``make`` targets (a ``-`` prefix or ``make -i`` ignores
+failures) and the task runners of :mod:`golive.testing._runners` (package.json scripts, just,
+poe, taskipy, pdm, pre-commit/prek hooks) are followed, nested up to a depth bound, so a gate
+inside them is judged where it really runs. Nothing is executed; only files inside the
+repository are read.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
+
+from golive.testing import _runners
 
 #: GitHub's default for ``run:`` on Linux runners is ``bash -e {0}``; ``shell: bash`` adds pipefail.
 DEFAULT_SHELL = "bash -e {0}"
@@ -61,6 +64,13 @@ class Command:
     suppressed: str = ""
     line: str = ""
     """The whole line it is written on."""
+    via: tuple[str, ...] = ()
+    """``file:line`` of each call that led here (the workflow step first), for scripts and tasks."""
+
+    @property
+    def trail(self) -> str:
+        """``workflow:line → script:line → ...``: where the command was found, through its callers."""
+        return " → ".join((*self.via, self.where))
 
     @property
     def plumbing(self) -> bool:
@@ -222,14 +232,13 @@ class ScriptReader:
         if found is None:
             return []
         inner = self.read(found, depth + 1)
-        if not outer:
-            return inner
         return [
             Command(
                 text=c.text,
                 where=c.where,
-                suppressed=c.suppressed or f"called at {where}: {outer}",
+                suppressed=c.suppressed or (f"called at {where}: {outer}" if outer else ""),
                 line=c.line,
+                via=(where, *c.via),
             )
             for c in inner
         ]
@@ -241,12 +250,16 @@ class ScriptReader:
             words = segment.split()
         while words and _ASSIGNMENT.match(words[0]):
             words = words[1:]
+        words, directory = _runners.strip_runner(words)
         if not words:
             return None
         if words[0] == "make":
             return self._make(words[1:])
-        if words[0] in ("npm", "yarn", "pnpm"):
-            return self._package_script(words)
+        recipe = _runners.resolve(
+            words, lambda name: self._file(f"{directory}/{name}" if directory else name)
+        )
+        if recipe is not None:
+            return self._recipe_script(recipe)
         mode: ShellMode | None = None
         if words[0] in ("bash", "sh", "zsh", "dash") and len(words) > 1:
             flags = "".join(w[1:] for w in words[1:] if w.startswith("-") and not w.startswith("--"))
@@ -261,7 +274,7 @@ class ScriptReader:
             path_word = words[0]
         else:
             return None
-        path = self._file(path_word)
+        path = self._file(f"{directory}/{path_word}" if directory else path_word)
         if path is None:
             return None
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -296,32 +309,15 @@ class ScriptReader:
             ignored=ignored,
         )
 
-    def _package_script(self, words: list[str]) -> _Script | None:
-        """``npm test`` / ``yarn run lint``: the script of package.json, run by ``sh -c``."""
-        args = [w for w in words[1:] if not w.startswith("-")]
-        if args[:1] in (["run"], ["run-script"]):
-            args = args[1:]
-        package = self._file("package.json")
-        if not args or package is None:
-            return None
-        text = package.read_text(encoding="utf-8", errors="replace")
-        try:
-            scripts = json.loads(text).get("scripts") or {}
-        except (ValueError, AttributeError):
-            return None
-        command = scripts.get(args[0]) if isinstance(scripts, dict) else None
-        if not isinstance(command, str):
-            return None
-        key = f'"{args[0]}"'
-        line = next((n for n, t in enumerate(text.splitlines(), start=1) if key in t), 1)
+    def _recipe_script(self, recipe: _runners.Recipe) -> _Script:
+        """A task's lines, checked one by one (a sequence, a hook list) or as one script."""
+        why = recipe.why_not or "a task reports only its last command"
         return _Script(
-            text=command,
-            name=package.relative_to(self.root).as_posix(),
-            first_line=line,
-            mode=ShellMode(
-                errexit=False, pipefail=False, why_not="an npm script reports only its last command"
-            ),
-            per_line=True,
+            text=recipe.text,
+            name=recipe.file.relative_to(self.root).as_posix(),
+            first_line=recipe.first_line,
+            mode=ShellMode(errexit=False, pipefail=False, why_not=why),
+            per_line=recipe.per_line,
         )
 
 

@@ -1,7 +1,8 @@
-"""``golive init ci``: write a GitHub Actions CI/CD pipeline (a command function)."""
+"""``golive init ci``: write the GitHub Actions CI/CD pipeline of the discovered service."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -9,65 +10,66 @@ import typer
 from rich.markup import escape
 
 from golive.cli._common import handle_errors, stdout
+from golive.discover import Fact, ServiceFacts, Source, discover
 from golive.errors import UsageError
-from golive.testing._init_ci import CiOptions, write
+from golive.testing._init_ci import all_steps, options_from_facts, write
 from golive.testing.base import TestingError
 
 __all__ = ["init_ci"]
+
+_GIVEN = Source(path="command line", detail="golive init ci option")
+
+
+def _given(value: str | None) -> Fact[str] | None:
+    return Fact(value=value, source=_GIVEN) if value else None
+
+
+def _override(facts: ServiceFacts, **given: str | None) -> ServiceFacts:
+    """The facts with what the user passed on the command line in place of what was found."""
+    changes = {k: _given(v) for k, v in given.items() if v and k != "test"}
+    if given.get("test"):
+        changes_tests = replace(facts.tests, command=_given(given["test"]))
+        facts = replace(facts, tests=changes_tests)
+    return replace(facts, **changes) if changes else facts  # type: ignore[arg-type]
 
 
 def init_ci(
     path: Annotated[
         Path, typer.Argument(help="Repository root: workflows go to PATH/.github/workflows.")
     ] = Path("."),
-    service: Annotated[str | None, typer.Option(help="Service name [default: directory name].")] = None,
-    working_directory: Annotated[str, typer.Option(help="Service directory inside the repository.")] = ".",
-    python: Annotated[str, typer.Option(help="Python version.")] = "3.11",
-    source: Annotated[str, typer.Option(help="Source directory (security scan).")] = "src",
-    cov: Annotated[str, typer.Option(help="What --cov measures.")] = "src",
+    service: Annotated[str | None, typer.Option(help="Service name [default: the discovered one].")] = None,
     coverage: Annotated[int, typer.Option(min=0, max=100, help="Coverage gate, %.")] = 80,
-    lint: Annotated[str, typer.Option(help="Lint command.")] = "ruff check .",
-    types: Annotated[str, typer.Option(help="Type-check command.")] = "mypy",
-    unit: Annotated[
-        str, typer.Option(help="Unit test command.")
-    ] = 'python -m pytest tests -m "not postgres"',
-    integration: Annotated[
-        str, typer.Option(help="Integration test command (a PostgreSQL service runs).")
-    ] = 'python -m pytest tests -m "postgres"',
-    e2e: Annotated[str, typer.Option(help="E2E test command.")] = "python -m pytest e2e -m critical",
-    pg_url_env: Annotated[
-        str, typer.Option(help="Variable the integration tests read the PostgreSQL URL from.")
-    ] = "TEST_DATABASE_URL",
+    test: Annotated[str | None, typer.Option(help="Unit test command [default: discovered].")] = None,
+    lint: Annotated[str | None, typer.Option(help="Lint command [default: discovered].")] = None,
+    build: Annotated[str | None, typer.Option(help="Build command [default: discovered].")] = None,
     deploy: Annotated[
-        str, typer.Option(help="Deploy command ($DEPLOY_ENV, $DEPLOY_VERSION are set).")
-    ] = './deploy.sh "$DEPLOY_ENV" "$DEPLOY_VERSION"',
-    rollback: Annotated[str, typer.Option(help="Rollback command.")] = './deploy.sh "$DEPLOY_ENV" --rollback',
-    staging_env: Annotated[
-        str, typer.Option(help="golive environment reviewed before production.")
-    ] = "staging",
+        str | None,
+        typer.Option(help="Deploy command; $DEPLOY_ENV, $DEPLOY_VERSION are set [default: discovered]."),
+    ] = None,
+    rollback: Annotated[str | None, typer.Option(help="Rollback command [default: discovered].")] = None,
+    branch: Annotated[str | None, typer.Option(help="Branch deploys run from [default: discovered].")] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite workflows you changed (or golive did not write).")
     ] = False,
 ) -> None:
-    """Write a GitHub Actions CI/CD pipeline (ci.yml, cd.yml) that passes ci.pipeline."""
+    """Write a GitHub Actions CI/CD pipeline (ci.yml, cd.yml) from what golive discovers.
+
+    Every command is the repository's own (see `golive init --explain`); a step golive
+    could not fill in is a `golive TODO` placeholder that fails until you replace it.
+    """
     with handle_errors():
-        options = CiOptions(
-            service=service or path.resolve().name,
-            working_directory=working_directory,
-            python=python,
-            source_dir=source,
-            cov_target=cov,
-            coverage=coverage,
+        if not path.is_dir():
+            raise UsageError(f"{path}: not a directory; pass the repository root")
+        facts = _override(
+            discover(path),
             lint_command=lint,
-            types_command=types,
-            unit_command=unit,
-            integration_command=integration,
-            e2e_command=e2e,
-            pg_url_env=pg_url_env,
+            build_command=build,
             deploy_command=deploy,
             rollback_command=rollback,
-            staging_env=staging_env,
+            default_branch=branch,
+            test=test,
         )
+        options = options_from_facts(facts, service=service, coverage=coverage)
         try:
             written = write(path, options, force=force)
         except TestingError as exc:
@@ -77,6 +79,12 @@ def init_ci(
             console.print(f"[green]wrote[/] {escape(str(p))}")
         if not written:
             console.print("the workflows are up to date")
+        todos = [s.name for s in all_steps(options) if s.placeholder]
+        if todos:
+            console.print(
+                f"[yellow]{len(todos)} golive TODO step(s) to fill in[/] (they fail until you do): "
+                + escape(", ".join(dict.fromkeys(todos)))
+            )
         console.print(
             "next: add required reviewers to the 'production' environment "
             "(Settings > Environments) and set STAGING_URL / PRODUCTION_URL variables"

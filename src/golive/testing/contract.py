@@ -16,7 +16,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from golive.kit.check import CheckContext, CheckError, Params
+from golive.kit.check import CheckContext, CheckError, Params, is_full_url
 from golive.kit.outcomes import error
 from golive.kit.processes import ProcessResult, find_tool
 from golive.kit.text import excerpt, redact
@@ -275,6 +275,13 @@ class ContractCheck:
         "Schemathesis against the OpenAPI document: no 5xx, schema-conformant, 4xx on bad input."
     )
     Params: ClassVar[type[ContractParams]] = ContractParams
+    #: Talks to the service through base_url unless its base_url is a full URL.
+    needs_base_url: ClassVar[bool] = True
+
+    @staticmethod
+    def uses_base_url(params: ContractParams) -> bool:
+        """A full ``base_url`` in the params replaces the environment's."""
+        return not is_full_url(params.base_url)
 
     async def _login(self, ctx: CheckContext, login: LoginAuth) -> str:
         body = {k: ctx.resolve(v) for k, v in login.json_body.items()}

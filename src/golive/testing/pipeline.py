@@ -17,6 +17,7 @@ from pydantic import Field
 from golive.kit.check import CheckContext, CheckError, Params
 from golive.kit.outcomes import Findings
 from golive.results import Evidence, Outcome, Status
+from golive.testing._gates import judge_gates
 from golive.testing._github import WORKFLOWS, GitHubActionsReader
 from golive.testing._linters import SEVERITIES, LintRun, run_actionlint, run_zizmor
 from golive.testing._stages import (
@@ -26,9 +27,9 @@ from golive.testing._stages import (
     Stage,
     StageFinding,
     find_stages,
-    judge_gates,
+    placeholder_steps,
 )
-from golive.testing.base import PipelineReader, TestingError
+from golive.testing.base import Pipeline, PipelineReader, TestingError
 
 #: Readers by system; GitLab CI would add ``"gitlab": GitLabCIReader()``.
 READERS: dict[str, PipelineReader] = {"github": GitHubActionsReader()}
@@ -71,16 +72,34 @@ def _stage_report(params: PipelineParams, stages: dict[Stage, StageFinding], fou
         mark = "found" if finding.found else ("MISSING" if required else "absent (optional)")
         if finding.unenforced and not finding.found:
             mark = "NOT ENFORCED" if required else "not enforced (optional)"
+        elif finding.placeholders and not finding.found:
+            mark = "PLACEHOLDER" if required else "placeholder (optional)"
         lines.append(f"[{mark}] {STAGE_TITLES[stage]}")
         lines += [f"    provided by {p}" for p in finding.providers[:3]]
         lines += [f"    not enforced: {p.gap}" for p in finding.unenforced]
+        lines += [f"    placeholder (a gap, fails the pipeline): {p.gap}" for p in finding.placeholders]
         if not required:
             continue
         for p in finding.unenforced:
             found.problem(f"{STAGE_TITLES[stage]} not enforced: {p.gap}")
-        if not finding.found and not finding.unenforced:
+        for p in finding.placeholders:
+            found.problem(f"{STAGE_TITLES[stage]} is a placeholder: {p.gap}")
+        if not finding.found and not finding.unenforced and not finding.placeholders:
             found.problem(f"missing stage: {STAGE_TITLES[stage]}")
     return lines
+
+
+def _gap_report(
+    params: PipelineParams, pipeline: Pipeline, stages: dict[Stage, StageFinding], found: Findings
+) -> list[str]:
+    """Placeholder steps no required stage reported: each fails the pipeline until filled in."""
+    named = {id(p.step) for s in params.stages for p in stages[s].placeholders}
+    lines = []
+    for p in placeholder_steps(pipeline):
+        if id(p.step) not in named:
+            lines.append(f"[PLACEHOLDER] {p.gap}")
+            found.problem(f"placeholder step (fails the pipeline until filled in): {p.gap}")
+    return lines + [""] if lines else []
 
 
 def _gate_report(params: PipelineParams, gates: dict[Gate, GateFinding], found: Findings) -> list[str]:
@@ -167,6 +186,7 @@ class PipelineCheck:
         found = Findings()
         lines = [f"pipeline: {pipeline.system}, files {', '.join(pipeline.files)}", ""]
         lines += _stage_report(params, stages, found) + [""]
+        lines += _gap_report(params, pipeline, stages, found)
         lines += _gate_report(params, gates, found) + [""]
         files = sorted((root / WORKFLOWS).glob("*.y*ml"))
         runs = await _lint(params, ctx, root, files)
