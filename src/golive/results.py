@@ -75,6 +75,30 @@ class Outcome:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReusedFrom:
+    """Where a reused result's evidence comes from: an earlier review whose inputs were the same."""
+
+    review_id: int
+    #: When the original evidence was produced (the original review's end).
+    finished_at: datetime
+    #: Age of the evidence in seconds when this review reused it.
+    age_s: float
+
+    @property
+    def label(self) -> str:
+        """The marker every report shows, e.g. ``reused from review #12, 3h ago``."""
+        return f"reused from review #{self.review_id}, {format_age(self.age_s)} ago"
+
+
+def format_age(seconds: float) -> str:
+    """An age as people say it: ``45s``, ``12m``, ``3h``, ``2d``."""
+    for unit, size in (("d", 86400.0), ("h", 3600.0), ("m", 60.0)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return f"{max(0, int(seconds))}s"
+
+
+@dataclass(frozen=True, kw_only=True)
 class CheckResult:
     """The result of one criterion in one review."""
 
@@ -89,12 +113,20 @@ class CheckResult:
     evidence: Evidence = field(default_factory=Evidence)
     reproducer: str = ""
     duration_s: float = 0.0
+    #: When the check started running, in seconds since the review started (0 when it never ran).
+    started_s: float = 0.0
+    #: How long it waited for the engine's gate (lanes, ``jobs``) once its needs were met.
+    waited_s: float = 0.0
     risk: str = ""
     #: What to run or do when the criterion is not met (the spec's ``fix``), e.g. ``golive init ci``.
     fix: str = ""
     owner: str = ""
     waived: bool = False
     waiver_reason: str = ""
+    #: Set when this result is an earlier review's evidence, reused because its inputs did not change.
+    reused: ReusedFrom | None = None
+    #: Hash of the check's declared inputs (files, tool versions, params); empty when not reusable.
+    fingerprint: str = ""
 
     @property
     def passed(self) -> bool:

@@ -278,6 +278,7 @@ def test_schema_created_on_first_use(store_url: str, tmp_path: Path) -> None:
             "signoffs",
             "deploys",
             "locks",
+            "result_inputs",
         }
         # Opening again leaves an existing schema (and its data) alone.
         open_store(store_url, root=tmp_path).close()

@@ -17,6 +17,12 @@ FAMILY = Family(
         "http": "golive.checks.http:HttpCheck",
         "tcp": "golive.checks.tcp:TcpCheck",
     },
+    params={
+        "file": "golive.checks.file:FileParams",
+        "command": "golive.checks.command:CommandParams",
+        "http": "golive.checks._params:HttpParams",
+        "tcp": "golive.checks.tcp:TcpParams",
+    },
     reporters={
         "terminal": "golive.reporters.terminal:TerminalReporter",
         "markdown": "golive.reporters.markdown:MarkdownReporter",

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from golive.kit.check import CheckContext, Params
+from golive.kit.check import CheckContext, Inputs, Params
 from golive.kit.outcomes import no_data
 from golive.results import Evidence, Measurement, Outcome, Status
 
@@ -78,6 +78,13 @@ class FileCheck:
     name: ClassVar[str] = "file"
     description: ClassVar[str] = "A document exists with required headings and a recent 'last verified' date."
     Params: ClassVar[type[FileParams]] = FileParams
+    #: Reads one file and nothing of the running system: its verdict can be reused.
+    reusable: ClassVar[bool] = True
+
+    def inputs(self, params: FileParams, ctx: CheckContext) -> Inputs:
+        """The file; with an age limit, also today's date (the verdict changes with it)."""
+        today = (date.today().isoformat(),) if params.max_age_days is not None else ()
+        return Inputs(paths=(str(ctx.path(params.path)),), extra=today)
 
     async def run(self, params: FileParams, ctx: CheckContext) -> Outcome:
         """Read the file and compare it with the expectations."""

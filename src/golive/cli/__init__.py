@@ -224,6 +224,16 @@ def review_cmd(
         int | None,
         typer.Option("--load-workers", "--workers", min=1, help="Locust worker processes for load checks."),
     ] = None,
+    reuse: Annotated[
+        str | None,
+        typer.Option(
+            "--reuse",
+            metavar="DURATION",
+            help="Reuse earlier evidence at most this old (e.g. 24h) for every reusable check whose "
+            "inputs did not change; a criterion's own `reuse:` wins. Checks of the running system "
+            "always run.",
+        ),
+    ] = None,
 ) -> None:
     """Run every criterion as a real check, score it and decide GO / NO-GO."""
     from golive.cli._review import ReviewRequest, run_review
@@ -243,6 +253,7 @@ def review_cmd(
                 up=not no_up,
                 allow_destructive=allow_destructive,
                 load_workers=load_workers,
+                reuse=reuse,
             )
         )
     raise typer.Exit(exit_code(review))

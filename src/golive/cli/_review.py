@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from rich.markup import escape
 from golive.checks.registry import CheckRegistry
 from golive.cli._common import check_output_dir, console, review_environ
 from golive.cli._progress import LiveProgress
-from golive.engine import LocalStack, ReviewOptions, Runner
+from golive.engine import LocalStack, ReuseSource, ReviewOptions, Runner
 from golive.errors import UsageError
 from golive.kit.processes import review_sweeper
 from golive.results import Review, Tier
@@ -41,6 +42,8 @@ class ReviewRequest:
     up: bool = True
     allow_destructive: bool = False
     load_workers: int | None = None
+    #: ``--reuse DURATION`` as typed (parsed by :func:`reuse_window`).
+    reuse: str | None = None
 
 
 def _check_formats(chosen: Sequence[str]) -> tuple[str, ...]:
@@ -57,6 +60,40 @@ def _check_formats(chosen: Sequence[str]) -> tuple[str, ...]:
     return (*names, f"{PACKAGE_BASENAME}.md", f"{PACKAGE_BASENAME}.html")
 
 
+def reuse_window(text: str | None) -> float | None:
+    """``--reuse``'s window in seconds; UsageError (exit 2) for a malformed duration."""
+    from golive.spec import parse_duration
+
+    if text is None:
+        return None
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        raise UsageError(f"--reuse {text!r}: {exc}") from None
+    if seconds <= 0:
+        raise UsageError(f"--reuse {text!r}: the window must be longer than 0, e.g. --reuse 24h")
+    return seconds
+
+
+@contextlib.contextmanager
+def _reuse_source(request: ReviewRequest, spec: Spec, console: Console) -> Iterator[ReuseSource | None]:
+    """The history store to look up earlier evidence in, when any criterion may reuse some."""
+    if request.reuse is None and not any(c.reuse for c in spec.criteria):
+        yield None
+        return
+    from golive.history.base import HistoryError
+    from golive.history.store import open_store
+
+    try:
+        store = open_store(request.store, root=spec.root)
+    except HistoryError as exc:
+        console.print(f"[yellow]warning:[/] nothing is reused: {escape(str(exc))}")
+        yield None
+        return
+    with store:
+        yield store
+
+
 def _options(request: ReviewRequest, spec: Spec, out_dir: Path) -> ReviewOptions:
     env_name, environment = spec.environment(request.env)
     return ReviewOptions(
@@ -68,6 +105,7 @@ def _options(request: ReviewRequest, spec: Spec, out_dir: Path) -> ReviewOptions
         environ=review_environ(generate=environment.generate),
         allow_destructive=request.allow_destructive,
         load_workers=request.load_workers,
+        reuse=reuse_window(request.reuse),
     )
 
 
@@ -158,7 +196,8 @@ def run_review(request: ReviewRequest) -> Review:
     started = time.time()
     # Nothing the review starts (the stack, checks' children, their daemons) outlives it, even
     # when golive is killed: see golive.kit.processes.review_sweeper.
-    with review_sweeper():
+    with review_sweeper(), _reuse_source(request, spec, out) as source:
+        runner.options = dataclasses.replace(runner.options, reuse_source=source)
         review = asyncio.run(_run(runner, spec, request, out, out_dir))
     review = _mask_written_files(review, runner, out_dir, started)
     written = write_reports(review, chosen, out_dir)

@@ -22,6 +22,9 @@ FAMILY = Family(
     name="deploy",
     help="Guarded deployments with verification and automatic rollback.",
     checks={"deploy.drill": "golive.deploy.checks:DeployDrillCheck"},
+    params={
+        "deploy.drill": "golive.deploy.checks:DeployDrillParams",
+    },
     commands={
         "deploy": Command(
             target="golive.deploy.cli:deploy_cmd",

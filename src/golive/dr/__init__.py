@@ -16,6 +16,12 @@ FAMILY = Family(
         "db.migrations": "golive.dr.checks:MigrationsCheck",
         "dr.restore_time_estimate": "golive.dr.checks:RestoreEstimateCheck",
     },
+    params={
+        "dr.backup": "golive.dr._params:BackupParams",
+        "dr.drill": "golive.dr._params:DrillParams",
+        "db.migrations": "golive.dr._params:MigrationsParams",
+        "dr.restore_time_estimate": "golive.dr._params:RestoreEstimateParams",
+    },
     init={
         "dr": Command(
             target="golive.dr.cli:init_dr", help="Write the DR runbook whose commands the drill runs."

@@ -1,5 +1,6 @@
 """The review engine: concurrent checks, events, the local stack."""
 
+from golive.engine._reuse import ReuseSource
 from golive.engine._stack import LocalStack
 from golive.engine.events import (
     CheckFinished,
@@ -23,6 +24,7 @@ __all__ = [
     "ReviewFinished",
     "ReviewOptions",
     "ReviewStarted",
+    "ReuseSource",
     "Runner",
     "StackEvent",
     "default_jobs",

@@ -1,13 +1,19 @@
 """Which checks may run at the same time.
 
-* **exclusive** checks (an alert drill that makes every request fail, a load test that
-  saturates the service) run with nothing else: they would corrupt what others measure;
+* **exclusive** checks (a load test that saturates the service, a recovery drill that times
+  the restart) run with nothing else: they would corrupt what others measure;
+* **disruptive** checks (a probe that trips the rate limit, a fuzzer flooding the API) disturb
+  the service but time nothing on this machine: only **offline** checks (scanners, test suites
+  on their own fixtures: nothing that talks to the service under review) run beside them;
 * **performance** checks (latency, throughput, recovery time) never run while golive's own
   **CPU-heavy** local work (scanners, test suites, builds) runs, and the other way round:
   on a small machine golive's own load would otherwise be measured as the service's slowness;
 * everything else shares the gate freely.
 
-Exclusive waiters go first, then performance waiters, so neither is starved.
+Disruptive waiters go first (offline work overlaps them, so they start while it can), then
+exclusive waiters, then performance waiters, so none is starved. While a disruptive check runs
+or waits, offline checks still enter: that is how scanners and test suites start at once
+instead of after every exclusive check.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ class Lane(enum.Enum):
     HEAVY = "heavy"
     PERFORMANCE = "performance"
     EXCLUSIVE = "exclusive"
+    DISRUPTIVE = "disruptive"
 
 
 class Gate:
@@ -34,36 +41,52 @@ class Gate:
         self._cond = asyncio.Condition()
         self._running = dict.fromkeys(Lane, 0)
         self._waiting = dict.fromkeys(Lane, 0)
+        #: Running checks that talk to the service under review (all but offline ones).
+        self._online = 0
 
-    def _may_enter(self, lane: Lane) -> bool:
+    def _may_enter(self, lane: Lane, offline: bool) -> bool:
         running, waiting = self._running, self._waiting
         if running[Lane.EXCLUSIVE]:
             return False
         if lane is Lane.EXCLUSIVE:
-            return not any(running.values())
-        if waiting[Lane.EXCLUSIVE]:
+            return not any(running.values()) and not waiting[Lane.DISRUPTIVE]
+        if lane is Lane.DISRUPTIVE:
+            return not running[Lane.DISRUPTIVE] and not self._online
+        # While the service is disturbed only offline work proceeds, and it need not yield
+        # to exclusive or performance waiters: those cannot start before the disruption ends.
+        disrupted = bool(running[Lane.DISRUPTIVE] or waiting[Lane.DISRUPTIVE])
+        if disrupted and not offline:
+            return False
+        if not disrupted and waiting[Lane.EXCLUSIVE]:
             return False
         if lane is Lane.PERFORMANCE:
             return not running[Lane.HEAVY]
         if lane is Lane.HEAVY:
-            return not running[Lane.PERFORMANCE] and not waiting[Lane.PERFORMANCE]
+            return not running[Lane.PERFORMANCE] and (disrupted or not waiting[Lane.PERFORMANCE])
         return True
 
     @contextlib.asynccontextmanager
-    async def enter(self, lane: Lane) -> AsyncIterator[None]:
-        """Hold the gate in ``lane`` for the duration of the block."""
+    async def enter(self, lane: Lane, *, offline: bool = False) -> AsyncIterator[None]:
+        """Hold the gate in ``lane`` for the duration of the block.
+
+        ``offline``: the check never talks to the service under review, so it may run beside a
+        disruptive check (an exclusive or disruptive check itself is never offline).
+        """
+        offline = offline and lane not in (Lane.EXCLUSIVE, Lane.DISRUPTIVE)
         async with self._cond:
             self._waiting[lane] += 1
             try:
-                await self._cond.wait_for(lambda: self._may_enter(lane))
+                await self._cond.wait_for(lambda: self._may_enter(lane, offline))
             finally:
                 self._waiting[lane] -= 1
             self._running[lane] += 1
+            self._online += not offline
         try:
             yield
         finally:
             async with self._cond:
                 self._running[lane] -= 1
+                self._online -= not offline
                 self._cond.notify_all()
 
     def shared(self) -> contextlib.AbstractAsyncContextManager[None]:

@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from golive import __version__
 from golive.checks.registry import CheckRegistry
 from golive.engine._cpu import CpuMeter
 from golive.engine._gate import Gate, Lane
+from golive.engine._reuse import ReuseSource, fingerprint
 from golive.engine.events import (
     CheckFinished,
     CheckStarted,
@@ -35,10 +36,10 @@ from golive.engine.events import (
     ReviewStarted,
 )
 from golive.errors import GoliveError, UsageError
-from golive.kit.check import CheckContext, CheckError
+from golive.kit.check import CheckContext, CheckError, is_reusable
 from golive.kit.environment import MissingVariableError
 from golive.kit.masking import review_masker
-from golive.results import CheckResult, Decision, Outcome, Review, Status, Tier, WaiverRecord
+from golive.results import CheckResult, Decision, Outcome, ReusedFrom, Review, Status, Tier, WaiverRecord
 from golive.scoring import score
 from golive.spec.models import Criterion, Spec
 
@@ -71,6 +72,10 @@ class ReviewOptions:
     allow_destructive: bool = False
     #: ``--load-workers``: Locust worker processes for load checks.
     load_workers: int | None = None
+    #: ``--reuse``: the reuse window in seconds for every criterion that does not set its own.
+    reuse: float | None = None
+    #: Where earlier evidence is looked up (the history store); None: nothing is reused.
+    reuse_source: ReuseSource | None = None
 
 
 def select(spec: Spec, only: Sequence[str], tier: Tier | None) -> tuple[list[Criterion], bool]:
@@ -122,6 +127,8 @@ class Runner:
         self.log = logging.getLogger("golive.engine")
         #: Every output of this review passes through it: results, events, the review itself.
         self.masker = review_masker(spec, self.environment, options.environ)
+        #: ``perf_counter`` at the review's start: results' ``started_s`` count from it.
+        self._epoch = time.perf_counter()
 
     def _emit(self, event: Event) -> None:
         for listener in self.listeners:
@@ -232,6 +239,7 @@ class Runner:
         """Run the review; ``stop`` being set interrupts it (a partial review is returned)."""
         stop = stop or asyncio.Event()
         started = datetime.now(UTC)
+        self._epoch = time.perf_counter()
         waivers, waiver_records, warnings = self._waivers()
         jobs = max(1, self.options.jobs)
         self._announce(jobs)
@@ -306,16 +314,84 @@ class Runner:
             return self._result(
                 c, Outcome(status=Status.BLOCKED, summary=f"blocked: needs {why}"), 0.0, waivers
             )
+        needed = {d.criterion_id: d for d in deps}
+        found, fingerprint_ = await self._reuse(c, client, needed, waivers)
+        if found is not None:
+            return found
         lane = self._lane(c)
-        async with gate.enter(lane), semaphore:
+        ready = time.perf_counter()
+        async with gate.enter(lane, offline=self._offline(c)), semaphore:
             launched.add(c.id)
             self._emit(CheckStarted(criterion_id=c.id, title=c.title))
             start = time.perf_counter()
             meter = CpuMeter() if lane is Lane.PERFORMANCE else None
-            outcome = await self._guarded(c, client, {d.criterion_id: d for d in deps})
+            outcome = await self._guarded(c, client, needed)
             if meter is not None:
                 outcome = dataclasses.replace(outcome, measurements=outcome.measurements + meter.read())
-            return self._result(c, outcome, time.perf_counter() - start, waivers)
+            result = self._result(c, outcome, time.perf_counter() - start, waivers)
+            # Where the check sat on the review's timeline: the critical path is built from it.
+            return dataclasses.replace(
+                result,
+                fingerprint=fingerprint_,
+                started_s=round(start - self._epoch, 4),
+                waited_s=round(start - ready, 4),
+            )
+
+    async def _reuse(
+        self,
+        c: Criterion,
+        client: httpx.AsyncClient,
+        needed: Mapping[str, CheckResult],
+        waivers: Mapping[str, str],
+    ) -> tuple[CheckResult | None, str]:
+        """An earlier review's result for ``c`` when its inputs are unchanged, and their fingerprint.
+
+        Every reusable check gets a fingerprint (stored with its result for later reviews);
+        one whose inputs cannot be hashed gets none and simply runs.
+        """
+        check_type = self.registry.get(c.check.type)
+        if not is_reusable(check_type):
+            return None, ""
+        start = time.perf_counter()
+        try:
+            ctx = self._context(c, client, needed)
+            fp = await fingerprint(check_type(), c.check.type, c.check.params, ctx)
+        except (GoliveError, OSError) as exc:
+            self.log.debug("no fingerprint for %s: %s", c.id, exc)
+            return None, ""
+        window = c.reuse if c.reuse is not None else self.options.reuse
+        source = self.options.reuse_source
+        if window is None or source is None:
+            return None, fp
+        now = datetime.now(UTC)
+        try:
+            hit = await asyncio.to_thread(
+                source.find_evidence,
+                service=self.spec.service.name,
+                environment=self.env_name,
+                criterion_id=c.id,
+                check_type=c.check.type,
+                fingerprint=fp,
+                not_before=now - timedelta(seconds=window),
+            )
+        except GoliveError as exc:
+            self.log.warning("cannot look up earlier evidence for %s: %s", c.id, exc)
+            return None, fp
+        if hit is None:
+            return None, fp
+        review_id, finished_at, old = hit
+        marker = ReusedFrom(
+            review_id=review_id, finished_at=finished_at, age_s=round((now - finished_at).total_seconds(), 1)
+        )
+        outcome = Outcome(
+            status=old.status,
+            summary=f"{marker.label}: {old.summary}",
+            measurements=old.measurements,
+            evidence=old.evidence,
+            reproducer=old.reproducer,
+        )
+        result = self._result(c, outcome, time.perf_counter() - start, waivers)
+        return dataclasses.replace(result, reused=marker, fingerprint=fp), fp
 
     async def _guarded(
         self, c: Criterion, client: httpx.AsyncClient, needed: Mapping[str, CheckResult]
@@ -343,15 +419,25 @@ class Runner:
             return Outcome(status=Status.ERROR, summary=f"check crashed: {type(exc).__name__}: {exc}")
 
     def _lane(self, c: Criterion) -> Lane:
-        """How a criterion shares the machine: exclusive, performance, CPU-heavy or shared."""
-        if self._exclusive(c):
-            return Lane.EXCLUSIVE
+        """How a criterion shares the machine: exclusive, disruptive, performance, CPU-heavy or shared."""
         check_type = self.registry.get(c.check.type)
+        if self._exclusive(c):
+            # A type that only disturbs the service (times nothing here) lets offline work run
+            # beside it; a criterion that asks for `exclusive: true` itself gets the strict lane.
+            if c.exclusive is None and getattr(check_type, "disruptive", False):
+                return Lane.DISRUPTIVE
+            return Lane.EXCLUSIVE
         if getattr(check_type, "measures_performance", False):
             return Lane.PERFORMANCE
         if getattr(check_type, "cpu_heavy", False):
             return Lane.HEAVY
         return Lane.SHARED
+
+    def _offline(self, c: Criterion) -> bool:
+        """Whether a criterion never talks to the service: its own setting, else its type's."""
+        if c.offline is not None:
+            return c.offline
+        return bool(getattr(self.registry.get(c.check.type), "offline", False))
 
     def _exclusive(self, c: Criterion) -> bool:
         """Whether a criterion must run alone: its own setting, else its check type's default."""
@@ -363,7 +449,15 @@ class Runner:
         self, c: Criterion, client: httpx.AsyncClient, needed: Mapping[str, CheckResult]
     ) -> Outcome:
         check = self.registry.get(c.check.type)()
-        ctx = CheckContext(
+        outcome = await check.run(c.check.params, self._context(c, client, needed))
+        if not isinstance(outcome, Outcome):
+            raise CheckError(f"check type {c.check.type!r} returned {type(outcome).__name__}, not an Outcome")
+        return outcome
+
+    def _context(
+        self, c: Criterion, client: httpx.AsyncClient, needed: Mapping[str, CheckResult]
+    ) -> CheckContext:
+        return CheckContext(
             criterion_id=c.id,
             environment_name=self.env_name,
             environment=self.environment,
@@ -379,7 +473,3 @@ class Runner:
             spec=self.spec,
             needed=needed,
         )
-        outcome = await check.run(c.check.params, ctx)
-        if not isinstance(outcome, Outcome):
-            raise CheckError(f"check type {c.check.type!r} returned {type(outcome).__name__}, not an Outcome")
-        return outcome

@@ -142,3 +142,27 @@ locks_table = Table(
     Column("expires_at", UtcDateTime, nullable=False),
 )
 """Named locks with a holder and an expiry (see :meth:`SqlStore.acquire_lock`)."""
+
+result_inputs_table = Table(
+    "result_inputs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "review_id",
+        Integer,
+        ForeignKey("reviews.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("criterion_id", String, nullable=False),
+    Column("check_type", String, nullable=False),
+    Column("fingerprint", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=False),
+    Index("ix_result_inputs_lookup", "fingerprint", "criterion_id"),
+)
+"""The input fingerprint of each freshly produced result of a reusable check (evidence reuse).
+
+A table of its own rather than a column of ``criterion_results``: ``create_all`` adds it to
+an existing store (SQLite or PostgreSQL) with no migration, and older golive versions ignore it.
+"""

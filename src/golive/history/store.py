@@ -32,6 +32,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.sql.dml import Insert
 
 from golive._serialize import from_jsonable, to_jsonable
+from golive.history._evidence import find_evidence, insert_fingerprints
 from golive.history._schema import (
     criterion_results_table,
     deploys_table,
@@ -51,7 +52,7 @@ from golive.history.base import (
     ReviewSummary,
     SignoffRecord,
 )
-from golive.results import Decision, Review, Status, Tier
+from golive.results import CheckResult, Decision, Review, Status, Tier
 
 __all__ = ["DEFAULT_DB_PATH", "SqlStore", "default_store_url", "open_store", "safe_url"]
 
@@ -190,7 +191,16 @@ class SqlStore:
                         for r in review.results
                     ],
                 )
+            insert_fingerprints(conn, review_id, review)
         return review_id
+
+    def find_evidence(self, **query: Any) -> tuple[int, datetime, CheckResult] | None:
+        """The newest pass/fail result with the same inputs, for evidence reuse.
+
+        Takes the keywords of :func:`golive.history._evidence.find_evidence`.
+        """
+        with self._errors("look up earlier evidence"):
+            return find_evidence(self._engine, **query)
 
     def reviews(
         self, service: str | None = None, environment: str | None = None, limit: int = 50

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:  # httpx is imported when a probe runs, not with every command (start-up time)
+    import httpx
 
 HealthProbe = Callable[[], Awaitable[bool]]
 """An async predicate: True once the service is ready."""
@@ -16,6 +18,8 @@ def http_probe(url: str, *, client: httpx.AsyncClient | None = None) -> HealthPr
     """Ready when ``url`` answers 2xx."""
 
     async def probe() -> bool:
+        import httpx
+
         try:
             if client is not None:
                 response = await client.get(url, timeout=2.0)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
-import httpx
 from pydantic import BaseModel
 
 from golive.errors import GoliveError
@@ -22,10 +21,12 @@ from golive.kit import guards
 from golive.kit.environment import Variables
 from golive.kit.model import Frozen
 from golive.kit.processes import CommandLine, ManagedProcess, ProcessResult, run_process
-from golive.kit.prometheus import PrometheusClient
 from golive.results import CheckResult, Outcome
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # httpx and the Prometheus client load when a check runs, not at start-up
+    import httpx
+
+    from golive.kit.prometheus import PrometheusClient
     from golive.spec.models import Environment, Objectives, Spec
 
 
@@ -136,6 +137,8 @@ class CheckContext:
         raw = url or self.environment.prometheus_url
         if not raw:
             raise CheckError(f"set prometheus_url on environment {self.environment_name!r}")
+        from golive.kit.prometheus import PrometheusClient
+
         return PrometheusClient(self.http, self.resolve(raw))
 
     def require_target(self, url: str, *, what: str = "traffic") -> None:
@@ -170,6 +173,32 @@ class CheckContext:
             ) from None
 
 
+@dataclass(frozen=True, kw_only=True)
+class Inputs:
+    """Everything a reusable check's verdict depends on besides its params (see :class:`Check`).
+
+    The engine hashes these (with the params, the check type and golive's version) into a
+    fingerprint; equal fingerprints mean the check would judge the same things again. Name
+    inputs completely: a file the check reads but does not list here makes reuse wrong.
+    """
+
+    #: Files and globs (``**`` allowed), relative to the spec's directory or absolute. A path
+    #: that matches nothing counts as "absent", which is an input too.
+    paths: tuple[str, ...] = ()
+    #: Executables the check runs, by name (found like :func:`golive.kit.processes.find_tool`):
+    #: their resolved path, size, modification time and package version are hashed.
+    tools: tuple[str, ...] = ()
+    #: Git repositories whose refs (every branch and tag's commit) the check reads, e.g. history scans.
+    git_refs: tuple[Path, ...] = ()
+    #: Anything else the verdict depends on (e.g. today's date for an age limit).
+    extra: tuple[str, ...] = ()
+
+
+def is_reusable(check_type: object) -> bool:
+    """Whether a check type declared its evidence reusable (``reusable = True`` and ``inputs``)."""
+    return bool(getattr(check_type, "reusable", False)) and callable(getattr(check_type, "inputs", None))
+
+
 def needs_base_url(check_type: object, params: object) -> bool:
     """Whether a criterion of ``check_type`` with ``params`` needs the environment's ``base_url``."""
     if not getattr(check_type, "needs_base_url", False):
@@ -193,6 +222,10 @@ class Check(Protocol):
     description: ClassVar[str]
     #: Optional ``exclusive: ClassVar[bool] = True`` on a type that disrupts the system
     #: (fault injection, load): the engine then runs it with no other check at once.
+    #: An exclusive type that disturbs the service but times nothing on this machine (a probe, a
+    #: fuzzer) adds ``disruptive: ClassVar[bool] = True``: checks declared ``offline`` (they
+    #: never talk to the service: scanners, coverage; a criterion may say ``offline:`` itself)
+    #: then run beside it, so CPU-heavy local work starts at once instead of after every drill.
     #: Optional ``measures_performance: ClassVar[bool] = True`` on a type that times the system
     #: (latency, throughput, recovery time) and ``cpu_heavy: ClassVar[bool] = True`` on one that
     #: loads the machine itself (scanners, test suites, builds): the engine never runs the two
@@ -202,6 +235,12 @@ class Check(Protocol):
     #: environment without ``base_url`` is a spec error. A type whose need depends on its params
     #: (an ``http`` check given a full URL needs no base_url) adds a static method
     #: ``uses_base_url(params) -> bool``, asked instead; :func:`needs_base_url` reads both.
+    #: Optional ``reusable: ClassVar[bool] = True`` (default False) on a type whose verdict
+    #: depends only on inputs it can name completely, never on the running system: it then
+    #: also has ``inputs(self, params, ctx) -> Inputs`` naming them, and a criterion with
+    #: ``reuse: 24h`` (or ``golive review --reuse``) may reuse an earlier review's evidence when
+    #: the fingerprint of those inputs is unchanged. ``inputs`` raises CheckError when an
+    #: input cannot be named (the check then simply runs). See :func:`is_reusable`.
 
     #: The params model; validated with the spec. (A read-only property in the protocol so
     #: that implementations may narrow it to their own model class.)

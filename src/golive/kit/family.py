@@ -3,6 +3,10 @@
 A family (built-in or a third-party plugin) declares, once, what it contributes:
 
 * ``checks``: check type name → ``"module:Class"``;
+* ``params``: check type name → ``"module:Model"``, the type's params model in a light module,
+  so validating a spec imports neither the check nor the libraries it runs on;
+* ``warnings``: check type name → ``"module:function"``, the type's ``warnings`` hook (see
+  :meth:`golive.spec.SpecLoader.warnings`), for a type whose ``params`` are declared;
 * ``commands``: CLI sub-apps mounted as ``golive NAME`` → a :class:`Command`;
 * ``init``: generators mounted as ``golive init NAME`` → a :class:`Command`;
 * ``reporters``: report format → ``"module:Class"``.
@@ -43,6 +47,8 @@ class Family:
     name: str
     help: str = ""
     checks: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict)
+    warnings: Mapping[str, str] = field(default_factory=dict)
     commands: Mapping[str, Command] = field(default_factory=dict)
     init: Mapping[str, Command] = field(default_factory=dict)
     reporters: Mapping[str, str] = field(default_factory=dict)
@@ -95,6 +101,14 @@ class Families:
     def checks(self) -> dict[str, str]:
         """Check type name → target, across families."""
         return {name: str(target) for name, (_, target) in self._merged("checks").items()}
+
+    def params(self) -> dict[str, str]:
+        """Check type name → its declared params model target, across families."""
+        return {name: str(target) for name, (_, target) in self._merged("params").items()}
+
+    def warnings(self) -> dict[str, str]:
+        """Check type name → its declared ``warnings`` hook target, across families."""
+        return {name: str(target) for name, (_, target) in self._merged("warnings").items()}
 
     def commands(self) -> dict[str, Command]:
         """``golive NAME`` sub-apps across families."""

@@ -16,6 +16,19 @@ FAMILY = Family(
         "load.stress": "golive.load._stress:LoadStressCheck",
         "db.queries": "golive.load.checks:DbQueriesCheck",
     },
+    params={
+        "load.test": "golive.load._params:LoadTestParams",
+        "load.capacity": "golive.load._params:LoadCapacityParams",
+        "load.soak": "golive.load._params:LoadSoakParams",
+        "load.stress": "golive.load._params:LoadStressParams",
+        "db.queries": "golive.load._params:DbQueriesParams",
+    },
+    warnings={
+        "load.test": "golive.load._warnings:load_test_warnings",
+        "load.capacity": "golive.load._warnings:capacity_warnings",
+        "load.soak": "golive.load._warnings:load_test_warnings",
+        "load.stress": "golive.load._warnings:stress_warnings",
+    },
     commands={
         "plan": Command(target="golive.load.cli:plan_app", help="Plans built from measurements: capacity.")
     },

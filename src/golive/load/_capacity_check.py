@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 from typing import ClassVar
 
 from golive.errors import GoliveError
@@ -37,10 +36,9 @@ class LoadCapacityCheck:
     needs_base_url: ClassVar[bool] = True
     uses_base_url = staticmethod(target_uses_base_url)
 
-    @staticmethod
-    def warnings(params: LoadCapacityParams, base_dir: Path) -> list[str]:
-        """``golive validate`` warnings: thresholds this plan cannot be expected to judge."""
-        return capacity_warnings(params, base_dir)
+    #: ``golive validate`` warnings: thresholds this plan cannot be expected to judge (the same
+    #: function the family declares, so validating a spec need not import this module).
+    warnings = staticmethod(capacity_warnings)
 
     async def run(self, params: LoadCapacityParams, ctx: CheckContext) -> Outcome:
         """Run the steps in one engine process; stop at the first step that breaks the SLO."""

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from golive.kit.check import CheckContext, Params, is_full_url
 from golive.load._model import AuthSpec, LoadPlan, RequestSpec, Stage
-from golive.load._resources import ResourceSpec
 from golive.load._thresholds import Threshold, parse_threshold
 from golive.spec._duration import Duration
 from golive.spec.models import Objectives
+
+if TYPE_CHECKING:
+    from golive.load._resources import ResourceSpec
 
 
 class _Strict(BaseModel):
@@ -115,6 +117,8 @@ class ResourceParam(_Strict):
 
     def spec(self) -> ResourceSpec:
         """As a sampler spec."""
+        from golive.load._resources import ResourceSpec  # the sampler's libraries load when a run needs them
+
         return ResourceSpec(
             name=self.name,
             metric=self.metric,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import ClassVar
 
 from golive.kit.check import CheckContext, CheckError
@@ -41,10 +40,9 @@ class LoadStressCheck:
     needs_base_url: ClassVar[bool] = True
     uses_base_url = staticmethod(target_uses_base_url)
 
-    @staticmethod
-    def warnings(params: LoadStressParams, base_dir: Path) -> list[str]:
-        """``golive validate`` warnings: thresholds this plan cannot be expected to judge."""
-        return stress_warnings(params, base_dir)
+    #: ``golive validate`` warnings: thresholds this plan cannot be expected to judge (the same
+    #: function the family declares, so validating a spec need not import this module).
+    warnings = staticmethod(stress_warnings)
 
     async def run(self, params: LoadStressParams, ctx: CheckContext) -> Outcome:
         """Overload, then recover at low load; judge shedding, latency, errors and recovery."""

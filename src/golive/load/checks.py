@@ -9,7 +9,6 @@ only to loopback or allowed hosts, bounded in time and requests. Their params ar
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 from typing import ClassVar
 
 from golive.kit.check import CheckContext, CheckError
@@ -47,10 +46,9 @@ class LoadTestCheck:
     needs_base_url: ClassVar[bool] = True
     uses_base_url = staticmethod(target_uses_base_url)
 
-    @staticmethod
-    def warnings(params: LoadTestParams, base_dir: Path) -> list[str]:
-        """``golive validate`` warnings: thresholds this plan cannot be expected to judge."""
-        return load_test_warnings(params, base_dir)
+    #: ``golive validate`` warnings: thresholds this plan cannot be expected to judge (the same
+    #: function the family declares, so validating a spec need not import this module).
+    warnings = staticmethod(load_test_warnings)
 
     async def run(self, params: LoadTestParams, ctx: CheckContext) -> Outcome:
         """Run the scenario once; abort early on a sustained breach of an abort threshold."""

@@ -20,6 +20,15 @@ FAMILY = Family(
         "alert.drill": "golive.monitoring._drill:AlertDrillCheck",
         "grafana.dashboards": "golive.monitoring._dashboard_check:GrafanaDashboardsCheck",
     },
+    params={
+        "prometheus.config": "golive.monitoring._params:PrometheusConfigParams",
+        "prometheus.rules": "golive.monitoring._params:PrometheusRulesParams",
+        "prometheus.targets": "golive.monitoring._params:PrometheusTargetsParams",
+        "prometheus.query": "golive.monitoring._params:PrometheusQueryParams",
+        "alertmanager.routes": "golive.monitoring._params:AlertmanagerRoutesParams",
+        "alert.drill": "golive.monitoring._params:DrillParams",
+        "grafana.dashboards": "golive.monitoring._params:GrafanaDashboardsParams",
+    },
     commands={
         "monitoring": Command(
             target="golive.monitoring.cli:app",

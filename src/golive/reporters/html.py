@@ -11,6 +11,7 @@ import base64
 from pathlib import Path
 from typing import ClassVar
 
+from golive.reporters._critical import CAUSE_LABEL, critical_path
 from golive.reporters._view import STATUS_ORDER, TIER_ORDER, build_view, template_env
 from golive.results import Review
 
@@ -62,6 +63,8 @@ class HtmlReporter:
             states=states,
             tiers=[t.value for t in TIER_ORDER],
             charts=inline_charts(review),
+            critical=critical_path(review),
+            cause_label=CAUSE_LABEL,
         )
 
 

@@ -15,6 +15,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from golive.reporters._critical import CAUSE_LABEL, critical_path
 from golive.reporters._view import (
     ResultView,
     ReviewView,
@@ -153,6 +154,35 @@ def _decision(view: ReviewView) -> Panel:
     return Panel(line, border_style=style, expand=True)
 
 
+def _critical_table(review: Review) -> Table | None:
+    """The chain of checks that set the wall time (None when no check recorded its timing)."""
+    path = critical_path(review)
+    if not path.steps:
+        return None
+    table = Table(
+        title=(
+            f"Critical path: {fmt_duration(path.path_s)} of {fmt_duration(path.wall_s)} wall time; "
+            f"checks ran {fmt_duration(path.busy_s)} in all ({path.overlap:.1f}x overlap)"
+        ),
+        title_justify="left",
+        expand=False,
+    )
+    table.add_column("Criterion")
+    table.add_column("Start", justify="right")
+    table.add_column("Ran", justify="right")
+    table.add_column("Waited", justify="right")
+    table.add_column("Started")
+    for s in path.steps:
+        table.add_row(
+            Text(clean_text(s.criterion_id)),
+            f"{s.started_s:.1f}s",
+            fmt_duration(s.duration_s),
+            fmt_duration(s.waited_s) if s.waited_s > 0.05 else "",
+            CAUSE_LABEL[s.cause],
+        )
+    return table
+
+
 def scorecard_renderables(review: Review) -> list[RenderableType]:
     """Everything the final scorecard shows, in order, as rich renderables."""
     view = build_view(review)
@@ -174,6 +204,9 @@ def scorecard_renderables(review: Review) -> list[RenderableType]:
     parts += [_tier_table(view)]
     if r.scorecard.areas:
         parts.append(_area_table(view))
+    critical = _critical_table(r)
+    if critical is not None:
+        parts.append(critical)
     if view.blocking:
         parts.append(_failing_table("Blocking criteria", view.blocking))
     others = tuple(v for v in view.failing if not v.blocking)
@@ -185,6 +218,15 @@ def scorecard_renderables(review: Review) -> list[RenderableType]:
             Text.assemble(
                 ("Waived: ", "cyan bold"),
                 ", ".join(f"{v.id} ({clean_text(v.result.waiver_reason)})" for v in waived),
+            )
+        )
+    reused = [x for x in r.results if x.reused is not None]
+    if reused:
+        # Reused evidence is not this review's own: say so even for passing criteria.
+        parts.append(
+            Text.assemble(
+                ("Reused evidence: ", "cyan bold"),
+                ", ".join(f"{x.criterion_id} ({x.reused.label})" for x in reused if x.reused),
             )
         )
     expired = [w for w in r.waivers if w.expired]

@@ -13,6 +13,9 @@ FAMILY = Family(
     name="runbook",
     help="Production runbooks that are tested.",
     checks={"runbook": "golive.runbook.checks:RunbookCheck"},
+    params={
+        "runbook": "golive.runbook._params:RunbookParams",
+    },
     init={
         "runbook": Command(
             target="golive.runbook.cli:init_runbook", help="Write a production runbook from the spec."

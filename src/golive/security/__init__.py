@@ -18,6 +18,14 @@ FAMILY = Family(
         "security.workflows": "golive.security.checks:WorkflowsCheck",
         "security.probe": "golive.security.checks:ProbeCheck",
     },
+    params={
+        "security.sast": "golive.security._params:SastParams",
+        "security.secrets": "golive.security._params:SecretsParams",
+        "security.dependencies": "golive.security._params:DependenciesParams",
+        "security.iac": "golive.security._params:IacParams",
+        "security.workflows": "golive.security._params:WorkflowsParams",
+        "security.probe": "golive.security._params:ProbeParams",
+    },
     commands={
         "security": Command(
             target="golive.security.cli:app",

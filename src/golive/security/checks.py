@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from golive.kit.check import CheckContext, CheckError
+from golive.kit.check import CheckContext, CheckError, Inputs
 from golive.kit.files import atomic_write
 from golive.kit.outcomes import no_data
 from golive.results import Measurement, Outcome, Status
@@ -28,6 +28,7 @@ from golive.security._params import (
     IacParams,
     ProbeParams,
     SastParams,
+    ScanParams,
     SecretsParams,
     WorkflowsParams,
 )
@@ -49,15 +50,38 @@ from golive.security.base import RunState, Scanner, SecurityError, ToolRun
 PROBE_TRAFFIC = "probe traffic"
 
 
+def scan_inputs(
+    params: ScanParams, ctx: CheckContext, tools: tuple[str, ...], *, extra_paths: tuple[str, ...] = ()
+) -> Inputs:
+    """What a scanner check reads: every file golive could ask it to scan, the baseline, the tools.
+
+    All files under the path (minus the excluded directories) rather than the scanner's own
+    selection: a superset never misses an input.
+    """
+    root = scan_root(params, ctx)
+    files = tuple(str(root / name) for name in list_files(root, params.excludes()))
+    baseline = str(ctx.path(params.baseline))
+    return Inputs(paths=(*files, baseline, *extra_paths), tools=tools)
+
+
 class SastCheck:
     """Static analysis with bandit and semgrep (golive's shipped rules, offline)."""
 
     #: Runs golive-side CPU work (a scanner, a test suite): never alongside a performance measurement.
     cpu_heavy: ClassVar[bool] = True
+    #: Reads files and runs local tools only: may run while a disruptive check runs.
+    offline: ClassVar[bool] = True
 
     name: ClassVar[str] = "security.sast"
     description: ClassVar[str] = "SAST: bandit and semgrep (shipped rules, offline); gate on severity."
     Params: ClassVar[type[SastParams]] = SastParams
+    #: Judges files with pinned tools, never the running system: its verdict can be reused.
+    reusable: ClassVar[bool] = True
+
+    def inputs(self, params: SastParams, ctx: CheckContext) -> Inputs:
+        """The scanned files, the baseline, local rule files and the analysers."""
+        rules = tuple(str(ctx.path(r)) for r in params.rules)
+        return scan_inputs(params, ctx, tuple(params.tools), extra_paths=rules)
 
     async def run(self, params: SastParams, ctx: CheckContext) -> Outcome:
         """Run the selected analysers on the files golive listed and merge what they found."""
@@ -90,10 +114,21 @@ class SecretsCheck:
 
     #: Runs golive-side CPU work (a scanner, a test suite): never alongside a performance measurement.
     cpu_heavy: ClassVar[bool] = True
+    #: Reads files and runs local tools only: may run while a disruptive check runs.
+    offline: ClassVar[bool] = True
 
     name: ClassVar[str] = "security.secrets"
     description: ClassVar[str] = "Committed secrets (working tree and git history) with detect-secrets."
     Params: ClassVar[type[SecretsParams]] = SecretsParams
+    #: Judges files (and git history) with a pinned tool: its verdict can be reused.
+    reusable: ClassVar[bool] = True
+
+    def inputs(self, params: SecretsParams, ctx: CheckContext) -> Inputs:
+        """The scanned files, the baseline, detect-secrets and, with history, every git ref."""
+        found = scan_inputs(params, ctx, ("detect-secrets", "git"))
+        if not params.history:
+            return found
+        return Inputs(paths=found.paths, tools=found.tools, git_refs=(scan_root(params, ctx),))
 
     async def run(self, params: SecretsParams, ctx: CheckContext) -> Outcome:
         """Scan; only the secret's type, place and hash are ever reported."""
@@ -113,6 +148,8 @@ class DependenciesCheck:
 
     #: Runs golive-side CPU work (a scanner, a test suite): never alongside a performance measurement.
     cpu_heavy: ClassVar[bool] = True
+    #: Reads files and runs local tools only: may run while a disruptive check runs.
+    offline: ClassVar[bool] = True
 
     name: ClassVar[str] = "security.dependencies"
     description: ClassVar[str] = "Locked dependencies vs OSV (offline export or API); CycloneDX SBOM."
@@ -145,10 +182,18 @@ class IacCheck:
 
     #: Runs golive-side CPU work (a scanner, a test suite): never alongside a performance measurement.
     cpu_heavy: ClassVar[bool] = True
+    #: Reads files and runs local tools only: may run while a disruptive check runs.
+    offline: ClassVar[bool] = True
 
     name: ClassVar[str] = "security.iac"
     description: ClassVar[str] = "IaC: checkov (offline) and golive's Kubernetes/container readiness rules."
     Params: ClassVar[type[IacParams]] = IacParams
+    #: Judges files with pinned tools and golive's own rules: its verdict can be reused.
+    reusable: ClassVar[bool] = True
+
+    def inputs(self, params: IacParams, ctx: CheckContext) -> Inputs:
+        """The scanned files, the baseline and checkov (golive's rules come with its version)."""
+        return scan_inputs(params, ctx, tuple(t for t in params.tools if t != "golive"))
 
     async def run(self, params: IacParams, ctx: CheckContext) -> Outcome:
         """Run the selected scanners over the Dockerfiles and YAML files golive listed."""
@@ -173,10 +218,18 @@ class WorkflowsCheck:
 
     #: Runs golive-side CPU work (a scanner, a test suite): never alongside a performance measurement.
     cpu_heavy: ClassVar[bool] = True
+    #: Reads files and runs local tools only: may run while a disruptive check runs.
+    offline: ClassVar[bool] = True
 
     name: ClassVar[str] = "security.workflows"
     description: ClassVar[str] = "GitHub Actions security with zizmor --offline."
     Params: ClassVar[type[WorkflowsParams]] = WorkflowsParams
+    #: Judges workflow files with a pinned tool (offline): its verdict can be reused.
+    reusable: ClassVar[bool] = True
+
+    def inputs(self, params: WorkflowsParams, ctx: CheckContext) -> Inputs:
+        """The files under the path, the baseline and zizmor."""
+        return scan_inputs(params, ctx, ("zizmor",))
 
     async def run(self, params: WorkflowsParams, ctx: CheckContext) -> Outcome:
         """Audit every workflow file in ``.github/workflows`` under the path."""
@@ -194,8 +247,10 @@ class WorkflowsCheck:
 class ProbeCheck:
     """DAST against the running service: only loopback or explicitly allowed hosts."""
 
-    #: Disrupts the service (faults, bursts of traffic): the engine runs it alone.
+    #: Disrupts the service (faults, bursts of traffic): nothing else talking to it runs meanwhile.
     exclusive: ClassVar[bool] = True
+    #: ...but it times nothing on this machine: offline work (scanners, test suites) runs beside it.
+    disruptive: ClassVar[bool] = True
     name: ClassVar[str] = "security.probe"
     description: ClassVar[str] = (
         "DAST: headers, cookies, CORS, errors, auth on secured routes, injection, body size, rate limit."

@@ -309,16 +309,17 @@ class SpecLoader:
         thresholds.
         """
         name = display or str(spec.path)
-        tree = _parse_mapping(read_text(spec.path, name), name, "expected a mapping")
-        positions = _Positions(tree)
+        positions: _Positions | None = None
         found: list[SpecProblem] = []
         for index, criterion in enumerate(spec.criteria):
-            hook = getattr(self.registry.get(criterion.check.type), "warnings", None)
-            if not callable(hook):
+            hook = self.registry.warnings_hook(criterion.check.type)
+            if hook is None:
                 continue
             takes_dir = len(inspect.signature(hook).parameters) >= 2
             messages = hook(criterion.check.params, spec.root) if takes_dir else hook(criterion.check.params)
-            line, col = positions.locate(("criteria", index))
+            if messages and positions is None:  # parsed again only to place a warning (start-up time)
+                positions = _Positions(_parse_mapping(read_text(spec.path, name), name, "expected a mapping"))
+            line, col = positions.locate(("criteria", index)) if positions else (0, 0)
             found += [
                 SpecProblem(file=name, line=line, col=col, message=f"{criterion.id}: {m}") for m in messages
             ]

@@ -158,10 +158,24 @@ class Criterion(Frozen):
         description="Run with no other check at the same time (drills, load tests). "
         "Default: the check type's own setting.",
     )
+    offline: bool | None = Field(
+        default=None,
+        description="The check never talks to the service under review (a test suite on its own "
+        "fixtures, a scanner), so it may run while a disruptive check (probe, API fuzzer) disturbs "
+        "the service. Default: the check type's own setting (scanners yes, test suites no).",
+    )
     risk: str = Field(default="", description="What goes wrong in production without it.")
     fix: str = Field(
         default="",
         description="What to run or do when this criterion is not met, e.g. `golive init runbook`.",
+    )
+    reuse: Duration | None = Field(
+        default=None,
+        gt=0,
+        description="Reuse the pass/fail evidence of an earlier review of this spec and environment, "
+        "at most this old (e.g. 24h), when the check's inputs (files, tool versions, params, golive "
+        "version) did not change. Only check types that declare their inputs are reusable; checks "
+        "of the running system (http, load, drills, probes) always run.",
     )
     owner: str = ""
     description: str = ""

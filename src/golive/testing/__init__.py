@@ -18,6 +18,13 @@ FAMILY = Family(
         "ci.pipeline": "golive.testing.pipeline:PipelineCheck",
         "ci.history": "golive.testing.history:HistoryCheck",
     },
+    params={
+        "tests.suite": "golive.testing._params:SuiteParams",
+        "tests.coverage": "golive.testing._params:CoverageParams",
+        "api.contract": "golive.testing._params:ContractParams",
+        "ci.pipeline": "golive.testing.pipeline:PipelineParams",
+        "ci.history": "golive.testing.history:HistoryParams",
+    },
     init={
         "ci": Command(target="golive.testing.cli:init_ci", help="Write a CI pipeline that runs the review.")
     },

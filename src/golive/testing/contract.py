@@ -12,93 +12,16 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import ClassVar
 
-from pydantic import Field, model_validator
-
-from golive.kit.check import CheckContext, CheckError, Params, is_full_url
+from golive.kit.check import CheckContext, CheckError, is_full_url
 from golive.kit.outcomes import error
 from golive.kit.processes import ProcessResult, find_tool
 from golive.kit.text import excerpt, redact
 from golive.results import Evidence, Measurement, Outcome, Status
-from golive.spec._duration import Duration
+from golive.testing._params import ContractParams, LoginAuth
 from golive.testing._schemathesis import ContractFailure, ContractRun, read_json_report, read_junit_failures
-from golive.testing._util import check_regex
 from golive.testing.base import TestingError
-
-DEFAULT_CHECKS = (
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_schema_conformance",
-    "negative_data_rejection",
-)
-Phase = Literal["examples", "coverage", "fuzzing", "stateful"]
-ALL_PHASES: list[Phase] = ["examples", "coverage", "fuzzing", "stateful"]
-
-
-class LoginAuth(Params):
-    """Log in first and send the returned token as a bearer token."""
-
-    path: str = Field(description="Login endpoint, e.g. /api/auth/login.")
-    json_body: dict[str, str] = Field(alias="json", description="JSON body; ${VAR} allowed for credentials.")
-    token_field: str = Field(default="access_token", description="Field holding the token.")
-
-
-class AuthParams(Params):
-    """How the fuzzer authenticates; exactly one of bearer, basic or login."""
-
-    bearer: str | None = Field(default=None, description="A token, e.g. ${API_TOKEN}.")
-    basic: dict[str, str] | None = Field(default=None, description="{username: ..., password: ${PASSWORD}}.")
-    login: LoginAuth | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> AuthParams:
-        given = [x for x in (self.bearer, self.basic, self.login) if x is not None]
-        if len(given) != 1:
-            raise ValueError("give exactly one of bearer, basic or login")
-        if self.basic is not None and set(self.basic) != {"username", "password"}:
-            raise ValueError("basic needs username and password")
-        return self
-
-
-class ContractParams(Params):
-    """Params of the ``api.contract`` check."""
-
-    schema_: str | None = Field(
-        default=None,
-        alias="schema",
-        description="OpenAPI URL, path on the service, or a file [default: openapi_path].",
-    )
-    base_url: str | None = Field(default=None, description="API base URL [default: environment].")
-    checks: list[str] = Field(default_factory=lambda: list(DEFAULT_CHECKS))
-    phases: list[Phase] = Field(
-        default_factory=lambda: list(ALL_PHASES),
-        description="stateful follows the API's links (declared or inferred).",
-    )
-    max_examples: int = Field(default=30, ge=1, le=10_000)
-    max_response_time: Duration | None = Field(default=None, description="Per response.")
-    seed: int | None = Field(default=1, description="Fixed seed: the same run every time.")
-    workers: int = Field(default=1, ge=1, le=16)
-    mode: Literal["all", "positive", "negative"] = "all"
-    include_path_regex: str | None = None
-    exclude_path_regex: str | None = None
-    headers: dict[str, str] = Field(default_factory=dict, description="Extra headers; ${VAR} allowed.")
-    auth: AuthParams | None = None
-    request_timeout: Duration = Field(default=10.0, gt=0)
-    rate_limit: str | None = Field(
-        default=None,
-        pattern=r"^(auto|\d+/\d*[smhd])$",
-        description="Stay under the API's rate limit: '100/m', or 'auto' (honour Retry-After).",
-    )
-
-    @model_validator(mode="after")
-    def _valid(self) -> ContractParams:
-        check_regex(self.include_path_regex)
-        check_regex(self.exclude_path_regex)
-        if not self.checks:
-            raise ValueError("checks must not be empty")
-        return self
 
 
 def _toml_string(value: str) -> str:
@@ -268,8 +191,10 @@ def _judge(
 class ContractCheck:
     """Fuzz the API with Schemathesis against its OpenAPI document."""
 
-    #: Disrupts the service (faults, bursts of traffic): the engine runs it alone.
+    #: Disrupts the service (faults, bursts of traffic): nothing else talking to it runs meanwhile.
     exclusive: ClassVar[bool] = True
+    #: ...but it times nothing on this machine: offline work (scanners, test suites) runs beside it.
+    disruptive: ClassVar[bool] = True
     name: ClassVar[str] = "api.contract"
     description: ClassVar[str] = (
         "Schemathesis against the OpenAPI document: no 5xx, schema-conformant, 4xx on bad input."

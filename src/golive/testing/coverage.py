@@ -8,50 +8,15 @@ import time
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field, model_validator
-
-from golive.kit.check import CheckContext, CheckError, Params
+from golive.kit.check import CheckContext, CheckError
 from golive.kit.outcomes import Findings, error
 from golive.kit.text import excerpt, redact
 from golive.results import Evidence, Outcome
-from golive.spec._duration import Duration, format_duration
+from golive.spec._duration import format_duration
 from golive.testing._cobertura import CoverageReport, Totals, read_cobertura
+from golive.testing._params import CoverageParams
 from golive.testing._util import resolve_command
 from golive.testing.base import TestingError
-
-
-class PackageTarget(Params):
-    """A critical package with its own thresholds."""
-
-    name: str = Field(min_length=1, description="Package (shop.services) or path (shop/services).")
-    min_line: float | None = Field(default=None, ge=0, le=100)
-    min_branch: float | None = Field(default=None, ge=0, le=100)
-
-
-class CoverageParams(Params):
-    """Params of the ``tests.coverage`` check."""
-
-    report: str = Field(default="coverage.xml", description="Cobertura XML, relative to the spec.")
-    command: list[str] | str | None = Field(
-        default=None,
-        description="Optional command that writes the report first (e.g. coverage xml).",
-    )
-    shell: bool = False
-    min_line: float = Field(default=80.0, ge=0, le=100, description="Overall line coverage, %.")
-    min_branch: float | None = Field(default=None, ge=0, le=100, description="Branch coverage, %.")
-    packages: list[PackageTarget] = Field(
-        default_factory=list,
-        description="Critical packages; thresholds default to the overall ones.",
-    )
-    max_age: Duration | None = Field(
-        default=None, description="Fail when the report is older than this (a stale report)."
-    )
-
-    @model_validator(mode="after")
-    def _shell_needs_string(self) -> CoverageParams:
-        if isinstance(self.command, str) and not self.shell:
-            raise ValueError("a string command runs through a shell: set shell: true")
-        return self
 
 
 def _fmt(value: float | None) -> str:
@@ -105,6 +70,8 @@ class CoverageCheck:
 
     #: Runs golive-side CPU work (a scanner, a test suite): never alongside a performance measurement.
     cpu_heavy: ClassVar[bool] = True
+    #: Reads a coverage report only: may run while a disruptive check runs.
+    offline: ClassVar[bool] = True
 
     name: ClassVar[str] = "tests.coverage"
     description: ClassVar[str] = (

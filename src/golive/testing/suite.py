@@ -15,83 +15,20 @@ import shlex
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import ClassVar
 
-from pydantic import Field, model_validator
-
-from golive.kit.check import CheckContext, Params
+from golive.kit.check import CheckContext
 from golive.kit.outcomes import Findings
 from golive.kit.processes import ProcessResult
 from golive.kit.text import excerpt, redact
 from golive.results import Evidence, Measurement, Outcome, Status
-from golive.spec._duration import Duration, format_duration
+from golive.spec._duration import format_duration
 from golive.testing._junit import TestCaseResult, Verdict, is_critical, read_junit
-from golive.testing._util import append_args, check_regex, pct, resolve_command
+from golive.testing._params import SuiteParams, is_pytest
+from golive.testing._util import append_args, pct, resolve_command
 
 PLUGIN_DIR = Path(__file__).resolve().parent / "_pytest_plugin"
 PLUGIN = "golive_pytest_props"
-_PYTEST_STRING = re.compile(r"(^|[\s/;&|(])(py\.test|pytest)(\s|$)")
-
-
-class SuiteParams(Params):
-    """Params of the ``tests.suite`` check."""
-
-    command: list[str] | str = Field(description="Test command: an argv list, or a string with shell: true.")
-    shell: bool = Field(default=False, description="Run the string through /bin/sh -c.")
-    cwd: str | None = Field(default=None, description="Working directory, relative to the spec.")
-    env: dict[str, str] = Field(default_factory=dict, description="Extra environment; ${VAR} allowed.")
-    runner: Literal["auto", "pytest", "other"] = Field(
-        default="auto",
-        description="pytest: golive adds --junitxml and its marker plugin; auto detects pytest.",
-    )
-    junit: str | None = Field(
-        default=None,
-        description="JUnit XML file or glob the command writes (relative to cwd); not needed for pytest.",
-    )
-    critical_marker: str | None = Field(
-        default=None,
-        description="Marker/tag of critical tests (pytest marker, or a 'tags' property).",
-    )
-    critical_pattern: str | None = Field(
-        default=None, description="Regex on 'classname::name' selecting critical tests."
-    )
-    min_tests: int = Field(default=1, ge=0, description="Fewest tests the suite must run.")
-    min_critical: int | None = Field(
-        default=None, ge=0, description="Fewest critical tests [default: 1 when a selector is set]."
-    )
-    min_pass_rate: float = Field(
-        default=100.0, ge=0, le=100, description="Percent of non-skipped tests that must pass."
-    )
-    allow_skipped_critical: bool = Field(default=False, description="Tolerate skipped critical tests.")
-    max_duration: Duration | None = Field(default=None, description="Wall-clock budget of the run.")
-    retries: int = Field(default=0, ge=0, le=5, description="Re-runs of failed tests (flaky detection).")
-    fail_on_flaky: bool = Field(default=False, description="Fail when a test passed only on retry.")
-    expect_exit: int | None = Field(
-        default=None,
-        description="Also require this exit code of the first run (default: judge by JUnit).",
-    )
-
-    @model_validator(mode="after")
-    def _consistent(self) -> SuiteParams:
-        if isinstance(self.command, str) and not self.shell:
-            raise ValueError("a string command runs through a shell: set shell: true or write an argv list")
-        if isinstance(self.command, list) and not self.command:
-            raise ValueError("command must not be empty")
-        check_regex(self.critical_pattern)
-        pytest = self.runner == "pytest" or (self.runner == "auto" and is_pytest(self.command))
-        if not pytest and self.junit is None:
-            raise ValueError("junit is required for runners other than pytest: where does the XML go?")
-        return self
-
-
-def is_pytest(command: str | list[str]) -> bool:
-    """True when the command runs pytest (``pytest``, ``py.test``, ``python -m pytest``)."""
-    if isinstance(command, str):
-        return bool(_PYTEST_STRING.search(command))
-    names = [os.path.basename(a) for a in command]
-    if names and names[0] in ("pytest", "py.test"):
-        return True
-    return any(names[i] == "-m" and names[i + 1] == "pytest" for i in range(len(names) - 1))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -45,7 +45,11 @@ class ReleasingRoute(APIRoute):
         super().__init__(path, endpoint, **kwargs)
 
 
-def get_ctx(request: Request) -> AppContext:
+# Dependencies that do no blocking I/O are ``async def``: FastAPI runs a sync dependency in
+# its thread pool, a thread hop per dependency per request for a few attribute look-ups.
+
+
+async def get_ctx(request: Request) -> AppContext:
     """The application context."""
     ctx: AppContext = request.app.state.ctx
     return ctx
@@ -54,7 +58,7 @@ def get_ctx(request: Request) -> AppContext:
 Ctx = Annotated[AppContext, Depends(get_ctx)]
 
 
-def get_db(request: Request, ctx: Ctx) -> Session:
+async def get_db(request: Request, ctx: Ctx) -> Session:
     """A session per request, closed when the handler returns (:class:`ReleasingRoute`).
 
     Deliberately not a ``yield`` dependency: FastAPI runs such teardowns, and the response
@@ -62,7 +66,8 @@ def get_db(request: Request, ctx: Ctx) -> Session:
     handlers. A request that still held its pooled connection then needs a free worker thread
     to give it back, while every worker may be waiting for a connection: a deadlock until the
     pool timeout. So the connection is returned in the handler's own thread, and the request
-    middleware closes anything left over as a safety net.
+    middleware closes anything left over as a safety net. Creating a session opens no
+    connection (that happens at its first query, in the handler's thread).
     """
     session = ctx.sessions()
     request.state.db_sessions = [*getattr(request.state, "db_sessions", []), session]
@@ -72,7 +77,7 @@ def get_db(request: Request, ctx: Ctx) -> Session:
 Db = Annotated[Session, Depends(get_db)]
 
 
-def get_claims(
+async def get_claims(
     ctx: Ctx,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> AccessClaims:
@@ -98,7 +103,7 @@ def get_current_user(request: Request, db: Db, claims: Claims) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_admin(user: CurrentUser) -> User:
+async def require_admin(user: CurrentUser) -> User:
     """The authenticated user if it has the admin role; 403 otherwise."""
     if user.role != "admin":
         raise AppError(403, "forbidden", "Admin role required")

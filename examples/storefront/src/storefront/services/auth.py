@@ -76,6 +76,9 @@ def authenticate(
 ) -> User:
     """Return the user for valid credentials; otherwise 401 without telling which part was wrong."""
     user = db.scalars(select(User).where(User.email == normalize_email(email))).first()
+    # End the read transaction before hashing: on SQLite every transaction holds the write
+    # lock, and an argon2 verification would keep every other request waiting that long.
+    db.commit()
     if user is None:
         verify_password(hasher, dummy, password)  # same cost as a real check: no enumeration
         metrics.LOGINS.labels("failure").inc()
