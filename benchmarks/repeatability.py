@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,23 +19,14 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-STOREFRONT = REPO / "examples" / "storefront"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+sys.path.insert(0, str(REPO))
+from tests.fixtures.storefront_review import STOREFRONT, review_env  # noqa: E402
 
 
 def one_run(index: int, tmp: Path) -> tuple[str, float, dict[str, str]]:
     """(decision, seconds, {criterion: summary} of what did not pass) of one review."""
-    ports = {
-        name: str(_free_port())
-        for name in ("STOREFRONT_PORT", "PROMETHEUS_PORT", "ALERTMANAGER_PORT", "DRILL_WEBHOOK_PORT")
-    }
     out = tmp / f"run-{index}"
-    env = {**os.environ, **ports, "COLUMNS": "200"}
+    env = review_env()
     argv = [
         sys.executable,
         "-m",

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,30 +29,20 @@ from golive.reporters._critical import CAUSE_LABEL, critical_path
 from golive.reporters.json import review_from_json
 
 REPO = Path(__file__).resolve().parents[1]
-STOREFRONT = REPO / "examples" / "storefront"
+sys.path.insert(0, str(REPO))
+from tests.fixtures.storefront_review import STOREFRONT, review_env  # noqa: E402
+
 TARGET_S = 120.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def run_review(tmp: Path) -> tuple[Path, float, int]:
     """(JSON report, process wall seconds including set-up, exit code) of one review."""
-    ports = {
-        name: str(_free_port())
-        for name in ("STOREFRONT_PORT", "PROMETHEUS_PORT", "ALERTMANAGER_PORT", "DRILL_WEBHOOK_PORT")
-    }
     out = tmp / "reports"
     argv = [sys.executable, "-m", "golive", "review", str(STOREFRONT), "-o", str(out)]
     argv += ["--store", f"sqlite:///{tmp / 'history.db'}"]
     start = time.monotonic()
     try:
-        proc = subprocess.run(
-            argv, env={**os.environ, **ports, "COLUMNS": "200"}, capture_output=True, text=True, timeout=1800
-        )
+        proc = subprocess.run(argv, env=review_env(), capture_output=True, text=True, timeout=1800)
     finally:
         state = STOREFRONT / ".golive/monitoring-stack"
         down = [sys.executable, "-m", "golive", "monitoring", "down", "--state", str(state)]

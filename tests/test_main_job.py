@@ -8,17 +8,13 @@ written and the stack is stopped with nothing left behind.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.fixtures.servers import free_port
-
-REPO = Path(__file__).resolve().parents[1]
-STOREFRONT = REPO / "examples" / "storefront"
+from tests.fixtures.storefront_review import STACK_PORTS, STOREFRONT, review_env
 
 
 def _listening(port: int) -> bool:
@@ -35,13 +31,7 @@ def _listening(port: int) -> bool:
 # 100 s more to stop the stack.
 @pytest.mark.timeout(1100)
 def test_review_of_storefront_reaches_go(tmp_path: Path) -> None:
-    ports = {
-        "STOREFRONT_PORT": free_port(),
-        "PROMETHEUS_PORT": free_port(),
-        "ALERTMANAGER_PORT": free_port(),
-        "DRILL_WEBHOOK_PORT": free_port(),
-    }
-    env = {**os.environ, **{k: str(v) for k, v in ports.items()}, "COLUMNS": "200"}
+    env = review_env()
     out = tmp_path / "reports"
     try:
         proc = subprocess.run(
@@ -94,4 +84,5 @@ def test_review_of_storefront_reaches_go(tmp_path: Path) -> None:
     ):
         assert (out / name).stat().st_size > 0, name
     # the stack is gone: nothing listens on the ports it used
-    assert [p for p in ports.values() if _listening(p)] == []
+    ports = [int(env[name]) for name in STACK_PORTS]
+    assert [p for p in ports if _listening(p)] == []

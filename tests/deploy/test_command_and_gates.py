@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from golive.engine import ReviewOptions, Runner
 from golive.history.store import SqlStore, open_store
 from golive.spec import Spec, SpecLoader
 from tests.fixtures.deploy import fake_tool, logged_calls, make_spec_dir, python_env
+from tests.fixtures.httpserver import serve_handler
 
 
 def _deploy_cfg(tmp: Path, **over: Any) -> dict[str, Any]:
@@ -232,14 +232,8 @@ def _alerts_api(alerts: list[dict[str, Any]]) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_handler(Handler) as url:
+        yield url
 
 
 def test_firing_p0_alert_refuses_but_warnings_do_not(tmp_path: Path, http_base: str, store: SqlStore) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import http.server
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +24,7 @@ from golive.kit.check import CheckContext
 from golive.reporters.base import get_reporter
 from golive.results import CheckResult, Outcome, Review, Status
 from golive.spec import SpecLoader
+from tests.fixtures.httpserver import serve_handler
 from tests.fixtures.review import crit, write_spec
 
 
@@ -149,15 +149,8 @@ def server() -> Iterator[str]:
         def log_message(self, *_: object) -> None:
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Ok)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(10)
+    with serve_handler(Ok) as url:
+        yield url
 
 
 def test_an_http_check_is_never_reused(tmp_path: Path, store: SqlStore, server: str) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import random
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import ClassVar
 
 from golive.checks.registry import CheckRegistry
@@ -147,3 +148,24 @@ def test_results_place_each_check_on_the_timeline_and_give_a_critical_path(revie
         ("after", "needs"),
     ]
     assert path.busy_s <= path.wall_s + 0.1
+
+
+def test_a_contract_test_that_judges_response_times_runs_alone(tmp_path: Path) -> None:
+    from golive.engine import ReviewOptions, Runner
+    from golive.spec import SpecLoader
+
+    def lane(extra: str) -> Lane:
+        text = (
+            "service: {name: s}\nenvironments: {local: {base_url: 'http://127.0.0.1:9'}}\n"
+            "criteria:\n  - {id: c, title: c, area: testing, tier: must, "
+            f"check: {{type: api.contract{extra}}}}}\n"
+        )
+        registry = CheckRegistry.default()
+        spec = SpecLoader(registry).loads(text, display="golive.yaml").with_path(tmp_path / "golive.yaml")
+        runner = Runner(spec, registry, ReviewOptions())
+        return runner._lane(spec.criteria[0])
+
+    # Fuzzing only disturbs the service: offline work may run beside it.
+    assert lane("") is Lane.DISRUPTIVE
+    # Judging response times is a latency measurement: nothing of golive's own runs beside it.
+    assert lane(", max_response_time: 2s") is Lane.EXCLUSIVE

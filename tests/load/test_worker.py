@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from golive.load._model import AuthSpec, LoadPlan, LoadRun, RequestSpec, Stage
+from tests.fixtures.httpserver import serve_handler
 
 SEEN: list[tuple[str, str, dict[str, str]]] = []
 
@@ -45,15 +45,8 @@ class _Recorder(BaseHTTPRequestHandler):
 
 @contextmanager
 def recorder() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_handler(_Recorder) as url:
+        yield url
 
 
 def test_requests_carry_their_headers_templates_and_token(tmp_path: Path) -> None:

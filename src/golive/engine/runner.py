@@ -424,7 +424,7 @@ class Runner:
         if self._exclusive(c):
             # A type that only disturbs the service (times nothing here) lets offline work run
             # beside it; a criterion that asks for `exclusive: true` itself gets the strict lane.
-            if c.exclusive is None and getattr(check_type, "disruptive", False):
+            if c.exclusive is None and self._disrupts_only(check_type, c):
                 return Lane.DISRUPTIVE
             return Lane.EXCLUSIVE
         if getattr(check_type, "measures_performance", False):
@@ -432,6 +432,14 @@ class Runner:
         if getattr(check_type, "cpu_heavy", False):
             return Lane.HEAVY
         return Lane.SHARED
+
+    @staticmethod
+    def _disrupts_only(check_type: Any, c: Criterion) -> bool:
+        """A disruptive type that, with these params, does not time the service either."""
+        if not getattr(check_type, "disruptive", False):
+            return False
+        times = getattr(check_type, "times_responses", None)
+        return not (callable(times) and times(c.check.params))
 
     def _offline(self, c: Criterion) -> bool:
         """Whether a criterion never talks to the service: its own setting, else its type's."""

@@ -77,17 +77,19 @@ reviews_table = Table(
 )
 """One row per stored review, with its full JSON in ``report_json``."""
 
+
+def _review_ref() -> Column[int]:
+    """The column that ties a row to its review; the row goes when the review does."""
+    return Column(
+        "review_id", Integer, ForeignKey("reviews.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+
+
 criterion_results_table = Table(
     "criterion_results",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "review_id",
-        Integer,
-        ForeignKey("reviews.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    _review_ref(),
     Column("criterion_id", String, nullable=False),
     Column("title", String, nullable=False),
     Column("area", String, nullable=False),
@@ -147,13 +149,7 @@ result_inputs_table = Table(
     "result_inputs",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "review_id",
-        Integer,
-        ForeignKey("reviews.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    _review_ref(),
     Column("criterion_id", String, nullable=False),
     Column("check_type", String, nullable=False),
     Column("fingerprint", String, nullable=False),

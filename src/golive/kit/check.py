@@ -226,6 +226,8 @@ class Check(Protocol):
     #: fuzzer) adds ``disruptive: ClassVar[bool] = True``: checks declared ``offline`` (they
     #: never talk to the service: scanners, coverage; a criterion may say ``offline:`` itself)
     #: then run beside it, so CPU-heavy local work starts at once instead of after every drill.
+    #: Such a type that times responses for some params says so with an optional static method
+    #: ``times_responses(params) -> bool``: with those params it runs alone after all.
     #: Optional ``measures_performance: ClassVar[bool] = True`` on a type that times the system
     #: (latency, throughput, recovery time) and ``cpu_heavy: ClassVar[bool] = True`` on one that
     #: loads the machine itself (scanners, test suites, builds): the engine never runs the two

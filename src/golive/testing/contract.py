@@ -196,6 +196,12 @@ class ContractCheck:
     #: ...but it times nothing on this machine: offline work (scanners, test suites) runs beside it.
     disruptive: ClassVar[bool] = True
     name: ClassVar[str] = "api.contract"
+
+    @staticmethod
+    def times_responses(params: ContractParams) -> bool:
+        """With ``max_response_time`` it judges latency: no local CPU work may run beside it."""
+        return params.max_response_time is not None
+
     description: ClassVar[str] = (
         "Schemathesis against the OpenAPI document: no 5xx, schema-conformant, 4xx on bad input."
     )
