@@ -1,75 +1,61 @@
 """Evidence reuse: review storefront twice with ``--reuse 24h`` and print both wall times.
 
 Target (issue #17, item 2): the second review of an unchanged storefront under 60 s. Both
-runs happen back to back in one process tree, so the ratio is meaningful on a busy machine;
-the load average is printed with the figures.
+reviews run back to back on fresh free ports with one history store (exactly like
+benchmarks/review.py), so the ratio is meaningful on a busy machine; the load average is
+printed with the figures. For the second review it prints which criteria reused evidence
+and its critical path: what is left once every reusable check is reused (the checks that
+touch the running system, which are never reused).
 
-    .venv/bin/python benchmarks/reuse.py [--spec examples/storefront/golive.yaml]
+    .venv/bin/python benchmarks/reuse.py
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
+from review import run_review, show  # benchmarks/review.py, beside this script
+
+from golive.reporters.json import review_from_json
+
 TARGET_S = 60.0
+REUSE = ("--reuse", "24h")
 
 
-def review(spec: Path, out: Path, store: str) -> tuple[float, int, int]:
-    """One review: (wall seconds, exit code, reused results)."""
-    start = time.perf_counter()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "golive",
-            "review",
-            str(spec),
-            "--reuse",
-            "24h",
-            "-f",
-            "json",
-            "-o",
-            str(out),
-            "--store",
-            store,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    wall = time.perf_counter() - start
-    report = out / "readiness-report.json"
-    reused = (
-        sum(1 for r in json.loads(report.read_text())["results"] if r.get("reused")) if report.exists() else 0
-    )
-    return wall, done.returncode, reused
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
 
 
-def main() -> None:
+def _reused(report: Path) -> tuple[list[str], list[str]]:
+    """(criteria whose evidence was reused, reusable criteria that ran) of one report."""
+    review = review_from_json(report.read_text())
+    reused = [r.criterion_id for r in review.results if r.reused is not None]
+    ran = [r.criterion_id for r in review.results if r.reused is None and r.fingerprint]
+    return reused, ran
+
+
+def main() -> int:
     """Review twice, print the figures, the ratio to the target and the load average."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--spec", type=Path, default=Path("examples/storefront/golive.yaml"))
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="golive-reuse-") as tmp:
-        store = f"sqlite:///{Path(tmp) / 'history.db'}"
-        first = review(args.spec, Path(tmp) / "first", store)
-        second = review(args.spec, Path(tmp) / "second", store)
-    load = os.getloadavg()
-    print(f"first review : {first[0]:7.1f} s  exit {first[1]}  reused {first[2]}")
-    print(f"second review: {second[0]:7.1f} s  exit {second[1]}  reused {second[2]}")
-    print(
-        f"second/first : {second[0] / first[0]:.2f}   "
-        f"second/target({TARGET_S:g} s): {second[0] / TARGET_S:.2f}"
-    )
-    print(f"load average : {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
+    print(f"load average before {_load()}")
+    with tempfile.TemporaryDirectory(prefix="golive-bench-reuse-") as tmp:
+        store = Path(tmp) / "history.db"
+        runs = [run_review(Path(tmp) / name, store=store, extra=REUSE) for name in ("first", "second")]
+        for name, (report, wall, code) in zip(("first", "second"), runs, strict=True):
+            reused, ran = _reused(report) if report.exists() else ([], [])
+            print(f"{name:6} review: {wall:7.1f} s  exit {code}  reused {len(reused)}: {', '.join(reused)}")
+            if ran:
+                print(f"{'':15}reusable but run: {', '.join(ran)}")
+        (_, first, _), (second_report, second, _) = runs
+        print(f"second/first : {second / first:.2f}   second/target({TARGET_S:g} s): {second / TARGET_S:.2f}")
+        print("second review (process wall time above includes set-up):")
+        if second_report.exists():
+            show(second_report)
+    print(f"load average after  {_load()}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

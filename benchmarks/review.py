@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from golive.reporters._critical import CAUSE_LABEL, critical_path
@@ -35,11 +36,15 @@ from tests.fixtures.storefront_review import STOREFRONT, review_env  # noqa: E40
 TARGET_S = 120.0
 
 
-def run_review(tmp: Path) -> tuple[Path, float, int]:
-    """(JSON report, process wall seconds including set-up, exit code) of one review."""
+def run_review(tmp: Path, *, store: Path | None = None, extra: Sequence[str] = ()) -> tuple[Path, float, int]:
+    """(JSON report, process wall seconds including set-up, exit code) of one review.
+
+    The history store is ``tmp/history.db`` unless ``store`` names one; ``extra`` are more
+    arguments of ``golive review`` (e.g. ``--reuse 24h``).
+    """
     out = tmp / "reports"
-    argv = [sys.executable, "-m", "golive", "review", str(STOREFRONT), "-o", str(out)]
-    argv += ["--store", f"sqlite:///{tmp / 'history.db'}"]
+    argv = [sys.executable, "-m", "golive", "review", str(STOREFRONT), "-o", str(out), *extra]
+    argv += ["--store", f"sqlite:///{store or tmp / 'history.db'}"]
     start = time.monotonic()
     try:
         proc = subprocess.run(argv, env=review_env(), capture_output=True, text=True, timeout=1800)

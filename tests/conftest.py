@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures import httpserver
+from tests.fixtures.reuse import rig  # noqa: F401  (shared fixture)
 from tests.fixtures.review import review  # noqa: F401  (shared fixture)
 from tests.fixtures.servers import Server, storefront
 

@@ -20,11 +20,12 @@ from golive.checks.file import FileCheck, FileParams
 from golive.checks.registry import CheckRegistry
 from golive.engine import ReviewOptions, Runner
 from golive.history.store import SqlStore, open_store
-from golive.kit.check import CheckContext
+from golive.kit.check import CheckContext, Inputs
 from golive.reporters.base import get_reporter
 from golive.results import CheckResult, Outcome, Review, Status
 from golive.spec import SpecLoader
 from tests.fixtures.httpserver import serve_handler
+from tests.fixtures.reuse import ReuseRig
 from tests.fixtures.review import crit, write_spec
 
 
@@ -173,3 +174,45 @@ def test_every_report_format_shows_the_marker(tmp_path: Path, store: SqlStore, r
     data = json.loads(get_reporter("json").render(second))
     assert data["results"][0]["reused"]["review_id"] == marker.review_id
     assert datetime.fromisoformat(data["results"][0]["reused"]["finished_at"]) < datetime.now(UTC)
+
+
+# ------------------------------------------------------- checks whose run writes into their inputs
+
+
+class WritesReport:
+    """A reusable check that reads ``src/`` and writes ``out/report.txt`` there for others to read."""
+
+    name: ClassVar[str] = "test.writes_report"
+    description: ClassVar[str] = "writes a report into its own tree"
+    Params: ClassVar[type[FileParams]] = FileParams
+    reusable: ClassVar[bool] = True
+    runs: ClassVar[int] = 0
+
+    def inputs(self, params: FileParams, ctx: CheckContext) -> Inputs:
+        return Inputs(paths=(str(ctx.path(params.path)),), exclude=("cache",), after_run=True)
+
+    async def run(self, params: FileParams, ctx: CheckContext) -> Outcome:
+        type(self).runs += 1
+        root = ctx.path(params.path)
+        (root / "out").mkdir(exist_ok=True)
+        (root / "out" / "report.txt").write_text(f"run {type(self).runs}\n")
+        (root / "cache").mkdir(exist_ok=True)
+        (root / "cache" / f"{type(self).runs}.bin").write_text("scratch")
+        return Outcome(status=Status.PASS, summary="report written")
+
+
+def test_a_check_that_writes_its_inputs_is_reused_while_they_are_as_it_left_them(rig: ReuseRig) -> None:
+    WritesReport.runs = 0
+    rig.registry.register(WritesReport)
+    (rig.svc / "tree").mkdir()
+    (rig.svc / "tree" / "source.txt").write_text("v1\n")
+    criteria = [crit("build.report", {"type": "test.writes_report", "path": "tree"})]
+    # The run changed its tree (a new report); recorded as it left it, the next review reuses it.
+    assert rig.result(rig.review(criteria, reuse=3600.0), "build.report").reused is None
+    assert rig.result(rig.review(criteria, reuse=3600.0), "build.report").reused is not None
+    # An excluded directory is no input; the report another check reads is.
+    (rig.svc / "tree" / "cache" / "other.bin").write_text("more scratch")
+    assert rig.result(rig.review(criteria, reuse=3600.0), "build.report").reused is not None
+    (rig.svc / "tree" / "out" / "report.txt").unlink()
+    assert rig.result(rig.review(criteria, reuse=3600.0), "build.report").reused is None
+    assert WritesReport.runs == 2

@@ -91,9 +91,21 @@ class _Online(_Timed):
     name: ClassVar[str] = "test.online"
 
 
+class _Suite(_Timed):
+    name: ClassVar[str] = "test.suite-long"
+    cpu_heavy: ClassVar[bool] = True
+    offline: ClassVar[bool] = True
+    seconds: ClassVar[float] = 0.6
+
+
+class _Drill(_Timed):
+    name: ClassVar[str] = "test.drill"
+    exclusive: ClassVar[bool] = True
+
+
 def _registry() -> CheckRegistry:
     registry = CheckRegistry.default()
-    for t in (_Probe, _Scanner, _Online):
+    for t in (_Probe, _Scanner, _Online, _Suite, _Drill):
         registry.register(t)
     _Timed.spans.clear()
     return registry
@@ -124,6 +136,25 @@ def test_a_strict_exclusive_criterion_admits_no_offline_work(review: Run) -> Non
     )
     spans = {s[0]: s for s in _Timed.spans}
     assert not _overlap(spans["probe"], spans["scan"])
+
+
+def test_work_beside_a_running_suite_goes_before_the_exclusive_check_waiting_for_it(
+    review: Run,
+) -> None:
+    review(
+        [
+            crit("suite", {"type": "test.suite-long"}),
+            crit("drill", {"type": "test.drill"}),
+            crit("http", {"type": "test.online"}),
+        ],
+        registry=_registry(),
+        jobs=8,
+    )
+    spans = {s[0]: s for s in _Timed.spans}
+    # The drill cannot start before the suite ends: the online check runs meanwhile, not after.
+    assert _overlap(spans["suite"], spans["http"])
+    assert spans["http"][2] <= spans["drill"][1]
+    assert not _overlap(spans["drill"], spans["suite"])
 
 
 def test_results_place_each_check_on_the_timeline_and_give_a_critical_path(review: Run) -> None:

@@ -27,7 +27,9 @@ def test_check_types_are_registered() -> None:
 
     registry = CheckRegistry.default()
     names = {name for name, _ in registry.items()}
-    assert {"load.test", "load.capacity", "load.soak", "load.stress", "db.queries"} == set(FAMILY.checks)
+    assert {"load.test", "load.capacity", "load.soak", "load.stress", "load.cost", "db.queries"} == set(
+        FAMILY.checks
+    )
     assert set(FAMILY.checks) <= names
     # Each declared target is the class that runs under that name.
     assert all(registry.get(name).name == name for name in FAMILY.checks)
@@ -193,6 +195,14 @@ def test_capacity_finds_the_knee_of_a_server_with_a_known_limit(
     assert steps[0]["passed"] and not steps[-1]["passed"]
     assert cap["result"]["broke_at"]["users"] in (8, 16)
     assert "## Capacity plan" in outcome.evidence.excerpt
+    # The plan is priced (40 a month per instance) and its figures are kept with the result.
+    pricing = cap["plan"]["pricing"]
+    assert pricing["instance_month_price"] == 40 and pricing["hours_per_month"] == 730
+    assert measurement(outcome, "cost_per_million_at_knee") == pytest.approx(
+        40 / 730 / (knee * 3600) * 1e6, rel=0.01
+    )
+    rows = cap["plan"]["rows"]
+    assert measurement(outcome, "monthly_cost_after_growth") == 40 * rows[1]["instances"]
 
 
 def test_stress_detects_a_service_without_load_shedding(run_check: RunCheck, limited: Server) -> None:

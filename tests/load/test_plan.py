@@ -128,8 +128,9 @@ def test_cli_plans_from_a_capacity_result(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     text = out.read_text()
     # usable 80 * 0.7 = 56 req/s per instance: 100 -> 2, 300 -> 6 instances; 6 connections each
-    assert "| now | 100.0 | 2 | 12 | 100.00 EUR |" in text
-    assert "| x3 growth | 300.0 | 6 | 36 | 300.00 EUR |" in text
+    # a monthly unit cost: 730 instance-hours a month each; 2 x 50/730 an hour for 360,000 requests
+    assert "| now | 100.0 | 2 | 12 | 1,460 | 100.00 EUR | 0.3805 EUR |" in text
+    assert "| x3 growth | 300.0 | 6 | 36 | 4,380 | 300.00 EUR | 0.3805 EUR |" in text
     assert "scale out horizontally" in text
 
 

@@ -12,13 +12,14 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from golive.checks.registry import CheckRegistry
 from golive.errors import SpecError, SpecProblem
-from golive.spec import SpecLoader, parse_duration
+from golive.spec import SpecLoader, _libyaml, parse_duration
 from golive.spec._deploy_file import loads_deploy_config
 from golive.spec._yaml import MAX_DEPTH, MAX_SPEC_BYTES, MAX_VALUES
 
@@ -37,9 +38,12 @@ criteria:
 """
 
 
-@pytest.fixture(scope="module")
-def loader() -> SpecLoader:
-    return SpecLoader(CheckRegistry.default())
+@pytest.fixture(scope="module", params=["libyaml", "ruamel"])
+def loader(request: pytest.FixtureRequest) -> Iterator[SpecLoader]:
+    """A loader reading YAML with libyaml's events, and one with ruamel alone (its fallback)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_libyaml, "AVAILABLE", request.param == "libyaml")
+        yield SpecLoader(CheckRegistry.default())
 
 
 def problems(loader: SpecLoader, text: str) -> list[SpecProblem]:

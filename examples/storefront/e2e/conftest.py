@@ -106,8 +106,11 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
 
 @pytest.fixture(scope="session")
 def short_ttl_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
-    """A second server whose access tokens live 2 seconds (expiry and refresh flows)."""
-    server, shop = _start_shop(tmp_path_factory.mktemp("short-ttl"), ACCESS_TOKEN_TTL_SECONDS="2")
+    """A second server whose access tokens live 1 second (expiry and refresh flows).
+
+    Tests wait for the expiry itself (``wait_until_expired``), not for a fixed time.
+    """
+    server, shop = _start_shop(tmp_path_factory.mktemp("short-ttl"), ACCESS_TOKEN_TTL_SECONDS="1")
     try:
         yield shop
     finally:

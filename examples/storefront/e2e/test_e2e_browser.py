@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from storefront.testing import Shop
+from storefront.testing import Shop, wait_for
 
 PASSWORD = "e2e-password-123"  # test-only credential
 
@@ -39,6 +38,21 @@ def sign_in(page: Page, url: str, email: str, password: str = PASSWORD) -> None:
     page.get_by_test_id("email").fill(email)
     page.get_by_test_id("password").fill(password)
     page.get_by_test_id("login-submit").click()
+
+
+def wait_until_expired(page: Page, url: str, timeout: float = 10.0) -> None:
+    """Wait until the API refuses the page's access token as expired (the TTL is 1 s).
+
+    Polled through the API with the cookie's token, never through the page: a page load would
+    refresh the token, which is what the tests then check.
+    """
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "sf_access")
+
+    def expired() -> bool:
+        r = httpx.get(f"{url}/auth/me", headers={"Authorization": f"Bearer {token}"})
+        return r.status_code == 401 and r.json()["error"]["code"] == "token_expired"
+
+    wait_for(expired, timeout=timeout, interval=0.1)
 
 
 def add_to_cart(page: Page, url: str, product_name: str, quantity: int = 1) -> None:
@@ -246,7 +260,7 @@ def test_resubmitted_checkout_creates_one_order(page: Page, shop: Shop) -> None:
 def test_token_refresh_is_transparent(page: Page, short_ttl_shop: Shop) -> None:
     register(page, short_ttl_shop.url, "Ray Refresh")
     before = {c["name"]: c["value"] for c in page.context.cookies()}
-    time.sleep(2.5)  # the access token has expired now
+    wait_until_expired(page, short_ttl_shop.url)
     page.goto(f"{short_ttl_shop.url}/ui/orders")
     expect(page.get_by_test_id("current-user")).to_have_text("Ray Refresh")
     after = {c["name"]: c["value"] for c in page.context.cookies()}
@@ -258,7 +272,7 @@ def test_token_refresh_is_transparent(page: Page, short_ttl_shop: Shop) -> None:
 def test_session_expiry_redirects_to_login(page: Page, short_ttl_shop: Shop) -> None:
     register(page, short_ttl_shop.url)
     page.context.clear_cookies(name="sf_refresh")
-    time.sleep(2.5)
+    wait_until_expired(page, short_ttl_shop.url)
     page.goto(f"{short_ttl_shop.url}/ui/orders")
     expect(page).to_have_url(re.compile(r"/ui/login\?msg=expired"))
     expect(page.get_by_test_id("flash")).to_have_text(
@@ -270,7 +284,7 @@ def test_session_expiry_redirects_to_login(page: Page, short_ttl_shop: Shop) -> 
 def test_stolen_refresh_cookie_reuse_ends_session(page: Page, short_ttl_shop: Shop) -> None:
     register(page, short_ttl_shop.url)
     stolen = [c for c in page.context.cookies() if c["name"] == "sf_refresh"]
-    time.sleep(2.5)
+    wait_until_expired(page, short_ttl_shop.url)
     page.goto(f"{short_ttl_shop.url}/ui/orders")  # legitimate refresh rotates the token
     expect(page.get_by_test_id("current-user")).to_be_visible()
     # The attacker replays the old refresh token: the whole session family is revoked.
@@ -280,7 +294,7 @@ def test_stolen_refresh_cookie_reuse_ends_session(page: Page, short_ttl_shop: Sh
     attacker_page.goto(f"{short_ttl_shop.url}/ui/orders")
     expect(attacker_page).to_have_url(re.compile(r"/ui/login"))
     attacker.close()
-    time.sleep(2.5)
+    wait_until_expired(page, short_ttl_shop.url)
     page.goto(f"{short_ttl_shop.url}/ui/orders")
     expect(page).to_have_url(re.compile(r"/ui/login\?msg=expired"))
 

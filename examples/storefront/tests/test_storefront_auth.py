@@ -9,7 +9,7 @@ import time
 import jwt
 from fastapi.testclient import TestClient
 
-from storefront.testing import TEST_PASSWORD, register_and_login, unique_email
+from storefront.testing import TEST_PASSWORD, register_and_login, unique_email, wait_for
 
 SECRET = "test-secret-" + "x" * 40  # matches the conftest settings
 
@@ -158,14 +158,17 @@ def test_unknown_and_invalid_refresh_tokens(client: TestClient) -> None:
 def test_expired_refresh_token(make_client: object) -> None:
     c = make_client(refresh_token_ttl_seconds=1)  # type: ignore[operator]
     tokens = register_and_login(c)
-    time.sleep(1.2)
+    # The token's expiry was set before login answered: one TTL from now it has passed. (No
+    # polling here: a refresh that came too early would rotate the token instead.)
+    time.sleep(1.05)
     _assert_401(c.post("/auth/refresh", json={"refresh_token": tokens["refresh_token"]}))
 
 
 def test_short_lived_access_token_then_refresh(make_client: object) -> None:
-    c = make_client(access_token_ttl_seconds=3)  # type: ignore[operator]
+    c = make_client(access_token_ttl_seconds=1)  # type: ignore[operator]
     tokens = register_and_login(c)
-    time.sleep(3.1)
+    # Expiry is judged in whole seconds: wait for it instead of sleeping the worst case.
+    wait_for(lambda: c.get("/auth/me", headers=tokens["headers"]).status_code == 401, timeout=5)
     _assert_401(c.get("/auth/me", headers=tokens["headers"]), "token_expired")
     r = c.post("/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert r.status_code == 200

@@ -23,6 +23,7 @@ from storefront.testing import (
     create_pg_database,
     drop_pg_database,
     postgres_available,
+    wait_for,
 )
 
 ADMIN_EMAIL = "admin@example.com"
@@ -96,7 +97,7 @@ def _started(tmp_path: Path, env: dict[str, str]) -> ServerProcess:
 
 def test_metrics_then_graceful_shutdown(server_db: str, tmp_path: Path) -> None:
     """`curl /metrics` shows the metrics; `kill -TERM` during a slow request lets it finish."""
-    server = _started(tmp_path, _env(server_db, APP_VERSION="9.9.9", PAYMENT_LATENCY_MS="2000"))
+    server = _started(tmp_path, _env(server_db, APP_VERSION="9.9.9", PAYMENT_LATENCY_MS="1500"))
     try:
         base = server.base_url
         _check_metrics(base)
@@ -155,7 +156,8 @@ def _check_graceful_shutdown(server: ServerProcess, base: str) -> None:
 
     t = threading.Thread(target=pay)
     t.start()
-    time.sleep(0.5)  # the slow payment (~2 s) is now in flight
+    # The slow payment (1.2-1.8 s) is in flight once the gauge counts it beside this scrape.
+    wait_for(lambda: _in_flight(base) >= 2, timeout=10, interval=0.02)
     started = time.monotonic()
     server.terminate()
     t.join(30)
@@ -165,6 +167,14 @@ def _check_graceful_shutdown(server: ServerProcess, base: str) -> None:
     assert result["response"].json()["status"] == "paid"
     assert code == 0
     assert time.monotonic() - started >= 1.0  # it really waited for the request
+
+
+def _in_flight(base: str) -> float:
+    """Requests the server is serving now, the scrape asking included."""
+    for line in httpx.get(f"{base}/metrics").text.splitlines():
+        if line.startswith("http_requests_in_flight "):
+            return float(line.split()[1])
+    raise AssertionError("http_requests_in_flight is not exported")
 
 
 def test_no_overselling_under_50_concurrent_orders(server_db: str, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ come from the families' declarations and are imported only when run.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from collections.abc import Mapping
@@ -15,9 +16,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
 from typer import _click as click  # typer vendors click; its classes are these
 
 from golive import __version__
@@ -152,11 +150,14 @@ def _init_spec(
 @app.command("validate")
 def validate_cmd(path: PathArg = Path(".")) -> None:
     """Validate a spec and list every problem with its line and column, then any warnings."""
+    from rich.markup import escape
+
     from golive.spec import SpecLoader
 
     with handle_errors():
-        spec = load_spec(path)
-        for warning in SpecLoader(registry()).warnings(spec):
+        checks = registry()  # one registry for both: the families' entry points are read once
+        spec = load_spec(path, checks)
+        for warning in SpecLoader(checks).warnings(spec):
             stderr().print(f"[yellow]warning:[/] {escape(str(warning))}", soft_wrap=True)
         stdout().print(
             f"[green]ok[/] {escape(str(spec.path))}: {len(spec.criteria)} criteria, "
@@ -183,6 +184,9 @@ def schema_cmd(
 @app.command("list-checks")
 def list_checks_cmd() -> None:
     """List the registered check types (built-in and plugins)."""
+    from rich.table import Table  # fractions and decimal load for a table only
+    from rich.text import Text
+
     with handle_errors():
         table = Table("type", "description", "module")
         for name, check_type in registry().items():
@@ -281,6 +285,11 @@ def main() -> None:
         app()
     except SystemExit as exc:
         raise SystemExit(exc.code) from None
+    finally:
+        # What is still allocated lives until the process ends: spare the interpreter's closing
+        # collection a pass over all of it (about 40 ms of `golive validate`). Objects are freed
+        # by reference counting as before; only cycles still alive at exit are left to the OS.
+        gc.freeze()
 
 
 __all__ = [

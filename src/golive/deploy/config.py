@@ -8,7 +8,7 @@ file:line:col like spec problems.
 
 from __future__ import annotations
 
-from golive.kit.processes import CommandLine
+from golive.kit import CommandLine
 from golive.spec._deploy_file import (
     DEPLOY_FILENAME,
     deploy_config_path,

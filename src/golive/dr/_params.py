@@ -12,11 +12,12 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from golive.kit.check import Params
-from golive.kit.processes import CommandLine
+from golive.kit import CommandLine
 
 # One resolver for every command golive runs; re-exported for the dr modules that import it here.
-from golive.kit.processes import resolve_command as resolve_command
+# Taken from its own module, not golive.kit.processes: validating a spec loads no asyncio.
+from golive.kit._commands import resolve_command as resolve_command
+from golive.kit.check import Params
 from golive.spec import Duration
 
 __all__ = [

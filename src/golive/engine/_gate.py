@@ -13,7 +13,9 @@
 Disruptive waiters go first (offline work overlaps them, so they start while it can), then
 exclusive waiters, then performance waiters, so none is starved. While a disruptive check runs
 or waits, offline checks still enter: that is how scanners and test suites start at once
-instead of after every exclusive check.
+instead of after every exclusive check. While CPU-heavy work runs, an exclusive waiter cannot
+start anyway: other work that may run beside it (not performance) enters meanwhile instead of
+being pushed between the exclusive checks, where it would run alone.
 """
 
 from __future__ import annotations
@@ -57,7 +59,9 @@ class Gate:
         disrupted = bool(running[Lane.DISRUPTIVE] or waiting[Lane.DISRUPTIVE])
         if disrupted and not offline:
             return False
-        if not disrupted and waiting[Lane.EXCLUSIVE]:
+        # An exclusive waiter holds others back only once it could start: while heavy work
+        # runs it cannot, and what enters now would otherwise run later, alone.
+        if not disrupted and waiting[Lane.EXCLUSIVE] and not running[Lane.HEAVY]:
             return False
         if lane is Lane.PERFORMANCE:
             return not running[Lane.HEAVY]

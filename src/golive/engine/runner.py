@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from golive import __version__
 from golive.checks.registry import CheckRegistry
 from golive.engine._cpu import CpuMeter
 from golive.engine._gate import Gate, Lane
-from golive.engine._reuse import ReuseSource, fingerprint
+from golive.engine._reuse import ReuseSource, digest_inputs, inputs_of, look_up
 from golive.engine.events import (
     CheckFinished,
     CheckStarted,
@@ -39,7 +39,7 @@ from golive.errors import GoliveError, UsageError
 from golive.kit.check import CheckContext, CheckError, is_reusable
 from golive.kit.environment import MissingVariableError
 from golive.kit.masking import review_masker
-from golive.results import CheckResult, Decision, Outcome, ReusedFrom, Review, Status, Tier, WaiverRecord
+from golive.results import CheckResult, Decision, Outcome, Review, Status, Tier, WaiverRecord
 from golive.scoring import score
 from golive.spec.models import Criterion, Spec
 
@@ -315,12 +315,14 @@ class Runner:
                 c, Outcome(status=Status.BLOCKED, summary=f"blocked: needs {why}"), 0.0, waivers
             )
         needed = {d.criterion_id: d for d in deps}
-        found, fingerprint_ = await self._reuse(c, client, needed, waivers)
-        if found is not None:
-            return found
         lane = self._lane(c)
         ready = time.perf_counter()
         async with gate.enter(lane, offline=self._offline(c)), semaphore:
+            # Inside the lane: fingerprinting hashes files and may run the suite's interpreter,
+            # CPU work that must not overlap a performance measurement either.
+            found, fingerprint_, after_run = await self._reuse(c, client, needed, waivers)
+            if found is not None:
+                return found
             launched.add(c.id)
             self._emit(CheckStarted(criterion_id=c.id, title=c.title))
             start = time.perf_counter()
@@ -329,6 +331,9 @@ class Runner:
             if meter is not None:
                 outcome = dataclasses.replace(outcome, measurements=outcome.measurements + meter.read())
             result = self._result(c, outcome, time.perf_counter() - start, waivers)
+            if after_run and fingerprint_:
+                # The run wrote into its inputs: record them as it left them (still in its lane).
+                fingerprint_, _ = await self._fingerprint(c, client, needed)
             # Where the check sat on the review's timeline: the critical path is built from it.
             return dataclasses.replace(
                 result,
@@ -343,55 +348,62 @@ class Runner:
         client: httpx.AsyncClient,
         needed: Mapping[str, CheckResult],
         waivers: Mapping[str, str],
-    ) -> tuple[CheckResult | None, str]:
-        """An earlier review's result for ``c`` when its inputs are unchanged, and their fingerprint.
+    ) -> tuple[CheckResult | None, str, bool]:
+        """An earlier review's result for ``c`` when its inputs are unchanged, their fingerprint,
+        and whether the run must be fingerprinted again afterwards (``Inputs.after_run``).
 
         Every reusable check gets a fingerprint (stored with its result for later reviews);
         one whose inputs cannot be hashed gets none and simply runs.
         """
-        check_type = self.registry.get(c.check.type)
-        if not is_reusable(check_type):
-            return None, ""
+        if not is_reusable(self.registry.get(c.check.type)):
+            return None, "", False
         start = time.perf_counter()
-        try:
-            ctx = self._context(c, client, needed)
-            fp = await fingerprint(check_type(), c.check.type, c.check.params, ctx)
-        except (GoliveError, OSError) as exc:
-            self.log.debug("no fingerprint for %s: %s", c.id, exc)
-            return None, ""
+        fp, after_run = await self._fingerprint(c, client, needed)
         window = c.reuse if c.reuse is not None else self.options.reuse
         source = self.options.reuse_source
-        if window is None or source is None:
-            return None, fp
-        now = datetime.now(UTC)
+        if not fp or window is None or source is None:
+            return None, fp, after_run
+        return await self._earlier(c, fp, window, source, start, waivers), fp, after_run
+
+    async def _fingerprint(
+        self, c: Criterion, client: httpx.AsyncClient, needed: Mapping[str, CheckResult]
+    ) -> tuple[str, bool]:
+        """The fingerprint of ``c``'s inputs now ("" when they cannot be hashed) and their ``after_run``."""
         try:
-            hit = await asyncio.to_thread(
-                source.find_evidence,
+            ctx = self._context(c, client, needed)
+            inputs = await inputs_of(self.registry.get(c.check.type)(), c.check.type, c.check.params, ctx)
+            return await digest_inputs(inputs, c.check.type, c.check.params, ctx), inputs.after_run
+        except (GoliveError, OSError) as exc:
+            self.log.debug("no fingerprint for %s: %s", c.id, exc)
+            return "", False
+
+    async def _earlier(
+        self,
+        c: Criterion,
+        fp: str,
+        window: float,
+        source: ReuseSource,
+        start: float,
+        waivers: Mapping[str, str],
+    ) -> CheckResult | None:
+        """The earlier review's result with fingerprint ``fp`` inside ``window``, marked as reused."""
+        try:
+            found = await look_up(
+                source,
                 service=self.spec.service.name,
                 environment=self.env_name,
-                criterion_id=c.id,
-                check_type=c.check.type,
-                fingerprint=fp,
-                not_before=now - timedelta(seconds=window),
+                criterion=c,
+                fp=fp,
+                window=window,
             )
         except GoliveError as exc:
             self.log.warning("cannot look up earlier evidence for %s: %s", c.id, exc)
-            return None, fp
-        if hit is None:
-            return None, fp
-        review_id, finished_at, old = hit
-        marker = ReusedFrom(
-            review_id=review_id, finished_at=finished_at, age_s=round((now - finished_at).total_seconds(), 1)
-        )
-        outcome = Outcome(
-            status=old.status,
-            summary=f"{marker.label}: {old.summary}",
-            measurements=old.measurements,
-            evidence=old.evidence,
-            reproducer=old.reproducer,
-        )
+            return None
+        if found is None:
+            return None
+        marker, outcome = found
         result = self._result(c, outcome, time.perf_counter() - start, waivers)
-        return dataclasses.replace(result, reused=marker, fingerprint=fp), fp
+        return dataclasses.replace(result, reused=marker, fingerprint=fp)
 
     async def _guarded(
         self, c: Criterion, client: httpx.AsyncClient, needed: Mapping[str, CheckResult]

@@ -55,7 +55,7 @@ _EXPORTS = {
     "CheckContext": "golive.kit.check",
     "CheckError": "golive.kit.check",
     "Command": "golive.kit.family",
-    "CommandLine": "golive.kit.processes",
+    "CommandLine": "golive.kit._commands",
     "Evidence": "golive.results",
     "Family": "golive.kit.family",
     "Findings": "golive.kit.outcomes",

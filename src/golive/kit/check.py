@@ -20,12 +20,12 @@ from golive.errors import GoliveError
 from golive.kit import guards
 from golive.kit.environment import Variables
 from golive.kit.model import Frozen
-from golive.kit.processes import CommandLine, ManagedProcess, ProcessResult, run_process
 from golive.results import CheckResult, Outcome
 
-if TYPE_CHECKING:  # httpx and the Prometheus client load when a check runs, not at start-up
+if TYPE_CHECKING:  # httpx, the Prometheus client and asyncio load when a check runs, not at start-up
     import httpx
 
+    from golive.kit.processes import CommandLine, ManagedProcess, ProcessResult
     from golive.kit.prometheus import PrometheusClient
     from golive.spec.models import Environment, Objectives, Spec
 
@@ -105,6 +105,8 @@ class CheckContext:
 
         The child gets golive's environment plus ``env`` (resolve values with :meth:`resolve`).
         """
+        from golive.kit.processes import run_process
+
         return await run_process(
             command,
             shell=shell,
@@ -124,6 +126,8 @@ class CheckContext:
         env: Mapping[str, str] | None = None,
     ) -> ManagedProcess:
         """Start a long-running process (a server) that dies with golive; always stop it."""
+        from golive.kit.processes import ManagedProcess
+
         return ManagedProcess.start(
             command,
             log=log,
@@ -192,6 +196,14 @@ class Inputs:
     git_refs: tuple[Path, ...] = ()
     #: Anything else the verdict depends on (e.g. today's date for an age limit).
     extra: tuple[str, ...] = ()
+    #: Names (``fnmatch`` patterns such as ``.coverage.*``) of files and directories skipped
+    #: wherever they appear below a directory in ``paths``: output and caches, never inputs.
+    exclude: tuple[str, ...] = ()
+    #: The run writes into what ``paths`` name (a test suite leaves its coverage report and
+    #: caches). The engine then hashes the inputs again after the run and records that
+    #: fingerprint, so a later review reuses the evidence only while the files, and the outputs
+    #: other checks read, are exactly as this run left them.
+    after_run: bool = False
 
 
 def is_reusable(check_type: object) -> bool:
@@ -242,7 +254,9 @@ class Check(Protocol):
     #: also has ``inputs(self, params, ctx) -> Inputs`` naming them, and a criterion with
     #: ``reuse: 24h`` (or ``golive review --reuse``) may reuse an earlier review's evidence when
     #: the fingerprint of those inputs is unchanged. ``inputs`` raises CheckError when an
-    #: input cannot be named (the check then simply runs). See :func:`is_reusable`.
+    #: input cannot be named (the check then simply runs); it may be a coroutine when naming
+    #: them needs a process (``ctx.run``), e.g. to list an interpreter's packages. See
+    #: :func:`is_reusable`.
 
     #: The params model; validated with the spec. (A read-only property in the protocol so
     #: that implementations may narrow it to their own model class.)

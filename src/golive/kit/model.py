@@ -10,6 +10,9 @@ class Frozen(BaseModel):
 
     A float is finite: `.inf`, `1e400` or `nan` in a spec would be a wait that never ends
     or a comparison that never fails.
+
+    A model's validator is built when it is first used, not when its module is imported:
+    validating a spec then pays only for the check types the spec uses.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, defer_build=True)

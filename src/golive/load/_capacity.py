@@ -1,7 +1,8 @@
 """Capacity: the knee of a step-load run, the resource that saturated first, and the plan.
 
 The knee is the highest throughput of a step that still met every SLO threshold. The plan
-turns it into instances and database connections for today's traffic and projected growth.
+turns it into instances and database connections for today's traffic and projected growth,
+and, given a price, into instance-hours, monthly cost and cost per million requests.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from golive.load._cost import HOURS_PER_MONTH, Pricing, cost_per_million, money, price_capacity
 from golive.load._model import LoadRun, StageMark
 from golive.load._resources import ResourceSeries
 from golive.load._thresholds import Threshold
@@ -35,6 +37,16 @@ class StepResult:
     """``(name, peak, utilisation)`` of every sampled resource during the step."""
     unjudged: tuple[str, ...] = ()
     """SLO thresholds the step had too few requests to judge, with the reason and the fix."""
+    seconds: float = 0.0
+    """How long the step ran."""
+    ended_early: bool = False
+    """Whether it ended before its step_duration because every threshold had enough requests."""
+    judged_s: float = 0.0
+    """Length of the window it was judged on (whole seconds after settle)."""
+    requests: int = 0
+    """Requests in that window."""
+    samples: tuple[tuple[str, int], ...] = ()
+    """``(threshold, requests)``: what each SLO threshold was judged on."""
 
     @property
     def judged(self) -> bool:
@@ -125,6 +137,11 @@ def _step(
             (r.name, r.peak(mark.start, mark.end), r.utilisation(mark.start, mark.end)) for r in resources
         ),
         unjudged=unjudged,
+        seconds=round(mark.end - mark.start, 2),
+        ended_early=mark.ended_by == "samples",
+        judged_s=stats.seconds,
+        requests=stats.requests,
+        samples=tuple((v.threshold.label, v.samples) for v in verdicts),
     )
 
 
@@ -166,31 +183,39 @@ class PlanInputs:
     db_connections_per_instance: float | None = None
     db_max_connections: float | None = None
     unit_cost: float | None = None
+    """Price of one instance per month (730 hours); or give ``instance_hour_price``."""
     currency: str = "EUR"
     saturated: str | None = None
     current_instances: int | None = None
+    instance_hour_price: float | None = None
+    """Price of one instance per hour; or give ``unit_cost``."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class PlanRow:
-    """Instances and connections for one traffic level."""
+    """Instances, connections and their cost for one traffic level."""
 
     label: str
     rps: float
     instances: int
     db_connections: float | None
     monthly_cost: float | None
+    instance_hours: float = 0.0
+    """Instance-hours per month (instances x 730)."""
+    cost_per_million: float | None = None
+    """What a million requests cost at this traffic on these instances (None: unpriced, no traffic)."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class CapacityPlan:
-    """Instances needed now and after growth, and how to scale."""
+    """Instances needed now and after growth, what they cost, and how to scale."""
 
     inputs: PlanInputs
     usable_rps_per_instance: float
     rows: tuple[PlanRow, ...]
     strategy: str
     warnings: tuple[str, ...]
+    pricing: Pricing | None = None
 
 
 STRATEGIES = {
@@ -211,6 +236,7 @@ def make_plan(inputs: PlanInputs) -> CapacityPlan:
     if inputs.knee_rps <= 0:
         raise ValueError("the capacity result has no knee (no step met the SLO)")
     usable = inputs.knee_rps * (1.0 - inputs.headroom)
+    pricing = _pricing(inputs)
     rows = []
     warnings = []
     for label, rps in (
@@ -219,10 +245,7 @@ def make_plan(inputs: PlanInputs) -> CapacityPlan:
     ):
         instances = max(1, math.ceil(rps / usable)) if rps > 0 else 1
         conns = instances * inputs.db_connections_per_instance if inputs.db_connections_per_instance else None
-        cost = instances * inputs.unit_cost if inputs.unit_cost is not None else None
-        rows.append(
-            PlanRow(label=label, rps=rps, instances=instances, db_connections=conns, monthly_cost=cost)
-        )
+        rows.append(_row(label, rps, instances, conns, pricing))
         if conns is not None and inputs.db_max_connections and conns > inputs.db_max_connections * 0.8:
             warnings.append(
                 f"{label}: {conns:.0f} database connections exceed 80% of max_connections "
@@ -237,13 +260,47 @@ def make_plan(inputs: PlanInputs) -> CapacityPlan:
     )
     strategy = strategy.format(target=round((1 - inputs.headroom) * 100))
     if not inputs.saturated:
-        strategy = "No resource was seen saturating; " + strategy[0].lower() + strategy[1:]
+        # Lower-case the first word unless it is an acronym ("CPU saturates first").
+        lead = strategy if strategy[:2].isupper() else strategy[0].lower() + strategy[1:]
+        strategy = "No resource was seen saturating; " + lead
     return CapacityPlan(
         inputs=inputs,
         usable_rps_per_instance=usable,
         rows=tuple(rows),
         strategy=strategy,
         warnings=tuple(warnings),
+        pricing=pricing,
+    )
+
+
+def _pricing(inputs: PlanInputs) -> Pricing | None:
+    """The instance's price and cost per million requests, when the plan has a price."""
+    if inputs.unit_cost is None and inputs.instance_hour_price is None:
+        return None
+    return price_capacity(
+        knee_rps=inputs.knee_rps,
+        headroom=inputs.headroom,
+        currency=inputs.currency,
+        instance_hour_price=inputs.instance_hour_price,
+        instance_month_price=inputs.unit_cost,
+    )
+
+
+def _row(label: str, rps: float, instances: int, conns: float | None, pricing: Pricing | None) -> PlanRow:
+    """One traffic level: instance-hours always, cost when priced (per million when there is traffic)."""
+    monthly = per_million = None
+    if pricing is not None:
+        monthly = instances * pricing.instance_month_price
+        if rps > 0:
+            per_million = cost_per_million(instances * pricing.instance_hour_price, rps)
+    return PlanRow(
+        label=label,
+        rps=rps,
+        instances=instances,
+        db_connections=conns,
+        monthly_cost=monthly,
+        instance_hours=instances * HOURS_PER_MONTH,
+        cost_per_million=per_million,
     )
 
 
@@ -257,17 +314,37 @@ def plan_markdown(plan: CapacityPlan) -> str:
         f"- Headroom kept: {i.headroom * 100:.0f}% → usable "
         f"{plan.usable_rps_per_instance:.1f} req/s per instance",
         f"- Current production traffic: {i.current_rps:.1f} req/s; projected growth x{i.growth:g}",
+        *_pricing_lines(plan.pricing),
         "",
-        "| Traffic | req/s | Instances | DB connections | Monthly cost |",
-        "|---|---:|---:|---:|---:|",
+        "| Traffic | req/s | Instances | DB connections | Instance-hours/month | Monthly cost "
+        "| Cost per 1M requests |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in plan.rows:
         conns = "—" if r.db_connections is None else f"{r.db_connections:.0f}"
-        cost = "—" if r.monthly_cost is None else f"{r.monthly_cost:,.2f} {i.currency}"
-        lines.append(f"| {r.label} | {r.rps:.1f} | {r.instances} | {conns} | {cost} |")
+        cost = "—" if r.monthly_cost is None else money(r.monthly_cost, i.currency)
+        per_million = "—" if r.cost_per_million is None else money(r.cost_per_million, i.currency)
+        lines.append(
+            f"| {r.label} | {r.rps:.1f} | {r.instances} | {conns} | {r.instance_hours:,.0f} | {cost} "
+            f"| {per_million} |"
+        )
     lines += ["", f"**Scaling strategy:** {plan.strategy}"]
     lines += [f"- ⚠ {w}" for w in plan.warnings]
     return "\n".join(lines) + "\n"
+
+
+def _pricing_lines(pricing: Pricing | None) -> list[str]:
+    """The price and the cost per million requests at the knee, for the plan's header."""
+    if pricing is None:
+        return []
+    c = pricing.currency
+    return [
+        f"- Price: {money(pricing.instance_hour_price, c)} per instance-hour "
+        f"({money(pricing.instance_month_price, c)} per instance-month of {pricing.hours_per_month:g} h)",
+        f"- Cost per million requests: {money(pricing.cost_per_million_at_knee, c)} at the knee, "
+        f"{money(pricing.cost_per_million_planned, c)} at the planned "
+        f"{pricing.utilisation * 100:.0f}% utilisation",
+    ]
 
 
 def save(result: CapacityResult, extra: dict[str, Any], path: Path) -> None:

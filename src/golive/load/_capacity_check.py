@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import ClassVar
 
+from golive._serialize import to_jsonable
 from golive.errors import GoliveError
 from golive.kit.check import CheckContext, CheckError
 from golive.kit.outcomes import no_data
@@ -52,7 +53,9 @@ class LoadCapacityCheck:
             )
             for u in users
         )
-        plan = params.build_plan(ctx, stages, stop_when=slo, settle_s=params.settle)
+        plan = params.build_plan(
+            ctx, stages, stop_when=slo, settle_s=params.settle, early_end_s=params.min_step
+        )
         run, series, engine = await run_load(params, ctx, plan, "capacity")
         result = _analyse(params, run, slo=tuple(slo), series=series)
         curve = write_chart(
@@ -66,9 +69,12 @@ class LoadCapacityCheck:
         timeline = write_chart(
             ctx, "capacity-timeline", _chart.timeline_svg(run, f"{ctx.criterion_id}: steps")
         )
-        plan_text, plan_extra = await _plan_section(params.plan, ctx, result)
+        priced = await _plan_section(params.plan, ctx, result)
+        plan_text = "" if priced is None else "\n" + _capacity.plan_markdown(priced)
         cap_path = ctx.artifacts_dir / "capacity.json"
-        _capacity.save(result, {"target": plan.host, "criterion": ctx.criterion_id, **plan_extra}, cap_path)
+        _capacity.save(
+            result, {"target": plan.host, "criterion": ctx.criterion_id, **_plan_extra(priced)}, cap_path
+        )
         sat_text = _saturation_text(result.saturation, params.saturation)
         evidence = Evidence(
             excerpt=_steps_text(result, series)
@@ -81,7 +87,7 @@ class LoadCapacityCheck:
         outcome = _verdict(params, result, users[0], sat_text)
         return replace(
             outcome,
-            measurements=tuple(_measurements(params, result)),
+            measurements=(*_measurements(params, result), *_cost_measurements(priced)),
             evidence=evidence,
             reproducer=engine.reproducer,
         )
@@ -122,14 +128,14 @@ async def _current_rps(plan: PlanParams, ctx: CheckContext) -> float | None:
 
 async def _plan_section(
     plan: PlanParams | None, ctx: CheckContext, result: CapacityResult
-) -> tuple[str, dict[str, object]]:
-    """The capacity plan's Markdown and its inputs (for capacity.json), when one was asked for."""
+) -> _capacity.CapacityPlan | None:
+    """The capacity plan, when one was asked for and there is a knee and current traffic."""
     knee = result.knee
     if plan is None or knee is None:
-        return "", {}
+        return None
     current = await _current_rps(plan, ctx)
     if current is None:
-        return "", {}
+        return None
     saturated = result.saturation.name if result.saturation and result.saturation.saturated else None
     inputs = _capacity.PlanInputs(
         knee_rps=knee.rps,
@@ -139,10 +145,39 @@ async def _plan_section(
         db_connections_per_instance=result.db_connections_at_knee,
         db_max_connections=plan.db_max_connections,
         unit_cost=plan.unit_cost,
+        instance_hour_price=plan.instance_hour_price,
         currency=plan.currency,
         saturated=saturated,
     )
-    return "\n" + _capacity.plan_markdown(_capacity.make_plan(inputs)), {"plan_inputs": inputs.__dict__}
+    return _capacity.make_plan(inputs)
+
+
+def _plan_extra(plan: _capacity.CapacityPlan | None) -> dict[str, object]:
+    """What capacity.json keeps of the plan: its inputs (for ``golive plan capacity``) and figures."""
+    if plan is None:
+        return {}
+    return {"plan_inputs": plan.inputs.__dict__, "plan": to_jsonable(plan)}
+
+
+def _cost_measurements(plan: _capacity.CapacityPlan | None) -> list[Measurement]:
+    """The plan's cost figures, when it has a price."""
+    if plan is None or plan.pricing is None:
+        return []
+    pricing, c = plan.pricing, plan.pricing.currency
+    now, grown = plan.rows
+    out = [
+        Measurement(
+            name="cost_per_million_at_knee", value=pricing.cost_per_million_at_knee, unit=f"{c}/1M req"
+        ),
+        Measurement(
+            name="cost_per_million_planned", value=pricing.cost_per_million_planned, unit=f"{c}/1M req"
+        ),
+    ]
+    for key, row in (("now", now), ("after_growth", grown)):
+        out.append(Measurement(name=f"instance_hours_{key}", value=row.instance_hours, unit="h/month"))
+        if row.monthly_cost is not None:
+            out.append(Measurement(name=f"monthly_cost_{key}", value=row.monthly_cost, unit=f"{c}/month"))
+    return out
 
 
 def _pct(value: float | None) -> str:
@@ -161,12 +196,16 @@ def _saturation_text(sat: Saturation | None, saturation_at: float) -> str:
 
 
 def _steps_text(result: CapacityResult, series: tuple[ResourceSeries, ...]) -> str:
-    lines = ["step         users   req/s    p50      p95      p99     err%   SLO"]
+    lines = ["step         users   req/s    p50      p95      p99     err%   ran     judged on  SLO"]
     for s in result.steps:
+        ran = f"{s.seconds:.1f}s" + ("*" if s.ended_early else "")
+        judged = f"{s.requests} in {s.judged_s:g}s"
         lines.append(
             f"{s.label:<12} {s.users:>5} {s.rps:>7.1f} {ms(s.p50):>8} {ms(s.p95):>8} {ms(s.p99):>8} "
-            f"{s.error_rate:>6.2f}   {_step_verdict(s)}"
+            f"{s.error_rate:>6.2f}   {ran:<7} {judged:<10} {_step_verdict(s)}"
         )
+    if any(s.ended_early for s in result.steps):
+        lines.append("* the step ended early: every SLO threshold had enough requests (see min_step)")
     for r in series:
         lines.append(
             f"resource {r.name}: peak {max((v for _, v in r.points), default=0):.4g} {r.unit}"

@@ -75,6 +75,10 @@ class LoadPlan:
     abort: tuple[Threshold, ...] = ()
     stop_when: tuple[Threshold, ...] = ()
     settle_s: float = 0.0
+    early_end_s: float | None = None
+    """With ``stop_when``: a stage ends once every one of its thresholds has
+    :attr:`~Threshold.enough` requests in at least this many whole seconds after ``settle_s``
+    (``None``: every stage runs its full duration)."""
     workers: int = 0
     external_workers: int = 0
     master_bind: str = "127.0.0.1:0"
@@ -125,6 +129,7 @@ class LoadPlan:
             "abort": [t.as_dict() for t in self.abort],
             "stop_when": [t.as_dict() for t in self.stop_when],
             "settle_s": self.settle_s,
+            "early_end_s": self.early_end_s,
             "workers": self.workers,
             "external_workers": self.external_workers,
             "master_bind": self.master_bind,
@@ -237,6 +242,9 @@ class StageMark:
     users: int
     start: float
     end: float
+    ended_by: str = "duration"
+    """``duration`` (it ran its full time), ``samples`` (it had enough requests to be judged,
+    see :attr:`LoadPlan.early_end_s`), or why the run stopped in it (``abort``, ``max_requests``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -373,7 +381,11 @@ class LoadRun:
             seconds=tuple(seconds),
             stages=tuple(
                 StageMark(
-                    label=str(s["label"]), users=int(s["users"]), start=float(s["start"]), end=float(s["end"])
+                    label=str(s["label"]),
+                    users=int(s["users"]),
+                    start=float(s["start"]),
+                    end=float(s["end"]),
+                    ended_by=str(s.get("ended_by", "duration")),
                 )
                 for s in data.get("stages", [])
             ),

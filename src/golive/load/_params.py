@@ -191,6 +191,7 @@ class ScenarioParams(Params):
         abort: tuple[Threshold, ...] = (),
         stop_when: tuple[Threshold, ...] = (),
         settle_s: float = 0.0,
+        early_end_s: float | None = None,
     ) -> LoadPlan:
         """The engine plan for this scenario and the given stages."""
         host = ctx.url(self.target) if self.target else ctx.url("").rstrip("/")
@@ -234,6 +235,7 @@ class ScenarioParams(Params):
             abort=abort,
             stop_when=stop_when,
             settle_s=settle_s,
+            early_end_s=early_end_s,
             workers=self.workers_for(ctx),
             external_workers=self.external_workers,
             master_bind=self.master_bind,
@@ -288,9 +290,20 @@ class PlanParams(Params):
     )
     growth: float = Field(default=3.0, gt=0)
     headroom: float = Field(default=30.0, ge=0, lt=100, description="Percent kept free.")
-    unit_cost: float | None = Field(default=None, ge=0, description="Cost of one instance per month.")
+    unit_cost: float | None = Field(
+        default=None, ge=0, description="Price of one instance per month (730 hours)."
+    )
+    instance_hour_price: float | None = Field(
+        default=None, gt=0, description="Price of one instance per hour (instead of unit_cost)."
+    )
     currency: str = "EUR"
     db_max_connections: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _one_price(self) -> PlanParams:
+        if self.unit_cost is not None and self.instance_hour_price is not None:
+            raise ValueError("give unit_cost (per instance-month) or instance_hour_price, not both")
+        return self
 
 
 class LoadCapacityParams(ScenarioParams, ThresholdsMixin):
@@ -302,6 +315,13 @@ class LoadCapacityParams(ScenarioParams, ThresholdsMixin):
     max_users: int = Field(default=100, ge=1)
     step_duration: Duration = Field(default=5.0, gt=0)
     settle: Duration = Field(default=1.0, ge=0, description="Start of each step left out of its stats.")
+    min_step: Duration = Field(
+        default=3.0,
+        gt=0,
+        description="A step ends early once this much of it (after settle) has passed and every SLO "
+        "threshold has enough requests (n - 3*sqrt(n) >= the threshold's minimum); as long as "
+        "step_duration or longer, every step runs in full.",
+    )
     saturation: float = Field(default=85.0, gt=0, le=100, description="Percent of a limit = saturated.")
     min_rps: float | None = Field(default=None, gt=0, description="Fail when the knee is below this.")
     db_connections_resource: str = Field(default="db_connections")
@@ -381,3 +401,21 @@ class DbQueriesParams(ScenarioParams):
         default=None, gt=0, description="Fail when a query's mean is above this."
     )
     create_extension: bool = Field(default=False, description="Run CREATE EXTENSION if it is missing.")
+
+
+class LoadCostParams(Params):
+    """Params of ``load.cost``: a million requests at a needed ``load.capacity``'s knee, priced."""
+
+    instance_hour_price: float = Field(gt=0, description="Price of one instance per hour.")
+    currency: str = "EUR"
+    max_cost_per_million: float = Field(gt=0, description="Budget: the most a million requests may cost.")
+    headroom: float | None = Field(
+        default=None,
+        ge=0,
+        lt=100,
+        description="Percent of the knee kept free [default: the capacity criterion's plan, else 30].",
+    )
+    capacity: str | None = Field(
+        default=None,
+        description="Criterion id of the load.capacity to price (in needs) [default: the one in needs].",
+    )

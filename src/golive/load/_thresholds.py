@@ -40,6 +40,17 @@ def default_min_samples(metric: str) -> int:
     return 1
 
 
+def safe_count(needed: int) -> float:
+    """The expected count ``n`` with ``n - 3 * sqrt(n) = needed``.
+
+    Counts of requests are roughly Poisson: a plan expecting at least this many falls short of
+    ``needed`` about once in a thousand runs, and a window that has this many holds ``needed``
+    with the same margin (so a capacity step may end on it).
+    """
+    root = (3 + math.sqrt(9 + 4 * needed)) / 2
+    return root * root
+
+
 @dataclass(frozen=True, kw_only=True)
 class Threshold:
     """One parsed threshold; latencies in ms, error rate in percent, throughput in req/s."""
@@ -58,6 +69,11 @@ class Threshold:
     def needed(self) -> int:
         """The fewest requests this threshold is judged on."""
         return self.min_samples if self.min_samples is not None else default_min_samples(self.metric)
+
+    @property
+    def enough(self) -> int:
+        """Requests after which a window of this threshold needs no more: ``n - 3 * sqrt(n) >= needed``."""
+        return math.ceil(round(safe_count(self.needed), 6))
 
     @property
     def label(self) -> str:

@@ -1,4 +1,5 @@
-"""``golive validate`` warnings of the load check types: plans that cannot judge their thresholds.
+"""``golive validate`` warnings of the load check types: plans that cannot judge their thresholds,
+and a ``load.cost`` without the ``load.capacity`` it prices.
 
 A threshold is judged only on enough requests (:attr:`Threshold.needed`); a plan whose users,
 duration, task weights and pacing cannot be expected to give a thresholded request that many
@@ -10,12 +11,12 @@ about once in a thousand runs.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from golive.load._params import (
     LoadCapacityParams,
+    LoadCostParams,
     LoadSoakParams,
     LoadStressParams,
     LoadTestParams,
@@ -23,13 +24,7 @@ from golive.load._params import (
     parse_thresholds,
 )
 from golive.load._scenario import ScenarioModel, declarative, from_locustfile
-from golive.load._thresholds import Threshold, parse_threshold
-
-
-def safe_count(needed: int) -> float:
-    """The expected count ``n`` with ``n - 3 * sqrt(n) = needed``."""
-    root = (3 + math.sqrt(9 + 4 * needed)) / 2
-    return root * root
+from golive.load._thresholds import Threshold, parse_threshold, safe_count
 
 
 def scenario_model(params: ScenarioParams, base_dir: Path) -> ScenarioModel:
@@ -182,3 +177,28 @@ def stress_warnings(params: LoadStressParams, base_dir: Path) -> list[str]:
     return out + _threshold_warnings(
         model, thresholds, users=users, seconds=window, fix="raise recovery or recovery_users", starts=False
     )
+
+
+def cost_warnings(params: LoadCostParams, base_dir: Path, needs: Mapping[str, str]) -> list[str]:
+    """``load.cost``: it prices the knee of a ``load.capacity`` criterion, so it must need one.
+
+    ``needs`` maps each criterion this one needs to its check type (``base_dir`` is unused: the
+    check reads no file of its own).
+    """
+    del base_dir
+    fix = "the cost is computed from that criterion's knee"
+    if params.capacity is not None:
+        ctype = needs.get(params.capacity)
+        if ctype is None:
+            return [f"capacity {params.capacity!r} is not in needs: add it to needs ({fix})"]
+        if ctype != "load.capacity":
+            return [f"capacity {params.capacity!r} is a {ctype} check: name a load.capacity criterion"]
+        return []
+    found = [cid for cid, ctype in needs.items() if ctype == "load.capacity"]
+    if not found:
+        return [f"needs no load.capacity criterion: add the capacity criterion to needs ({fix})"]
+    if len(found) > 1:
+        return [
+            f"needs several load.capacity criteria ({', '.join(found)}): name the one to price in capacity"
+        ]
+    return []

@@ -25,28 +25,25 @@ monkey.patch_all()
 
 # ruff: noqa: E402  (gevent must patch the standard library before anything else imports it)
 import argparse
-import contextlib
-import importlib.util
-import inspect
-import itertools
 import json
+import math
 import os
 import signal
 import sys
 import time
-import uuid
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gevent
-from locust import FastHttpUser, User, between, constant, constant_throughput, runners
+from locust import runners
 from locust.env import Environment
 
 from golive.kit.processes import ManagedProcess, free_port
 from golive.load._histogram import bucket
 from golive.load._model import LoadRun
 from golive.load._thresholds import Threshold
+from golive.load._users import build_users
 
 #: Workers send what they measured this often (Locust's default is 3 s).
 REPORT_INTERVAL_S = 1.0
@@ -149,129 +146,6 @@ def attach(env: Environment, acc: Accumulator) -> None:
     env.events.request.add_listener(on_request)  # type: ignore[no-untyped-call]
 
 
-def _substitute(value: Any, user_no: int) -> Any:
-    if isinstance(value, str):
-        if "{" not in value:
-            return value
-        return value.replace("{uuid}", uuid.uuid4().hex).replace("{user}", str(user_no))
-    if isinstance(value, dict):
-        return {k: _substitute(v, user_no) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_substitute(v, user_no) for v in value]
-    return value
-
-
-_USER_NUMBERS = itertools.count(1)
-
-
-def _request_task(spec: dict[str, Any]) -> Callable[[Any], None]:
-    method, name, path, body = spec["method"].upper(), spec["name"], spec["path"], spec.get("json")
-    static_headers: dict[str, str] = dict(spec.get("headers") or {})
-    expect = set(spec.get("expect_status") or [])
-    templated = "{" in json.dumps([path, body, static_headers])
-
-    fixed: dict[str, Any] = {"name": name, "headers": static_headers or None}
-    if body is not None:
-        fixed["json"] = body
-
-    def run(user: Any) -> None:
-        # Runs for every request: whatever does not change per request was prepared above.
-        send_path, kwargs = path, fixed
-        if templated or user.golive_headers:
-            headers = static_headers
-            kwargs = {**fixed}
-            if templated:
-                send_path = _substitute(path, user.golive_no)
-                headers = _substitute(static_headers, user.golive_no)
-                if body is not None:
-                    kwargs["json"] = _substitute(body, user.golive_no)
-            kwargs["headers"] = {**headers, **user.golive_headers} or None
-        if not expect:
-            user.client.request(method, send_path, **kwargs)
-            return
-        with user.client.request(method, send_path, catch_response=True, **kwargs) as resp:
-            if resp.status_code in expect:
-                resp.success()
-            else:
-                resp.failure(f"HTTP {resp.status_code}, expected one of {sorted(expect)}")
-
-    return run
-
-
-def _wait_time(plan: dict[str, Any]) -> Callable[..., float]:
-    if plan.get("rate_per_user"):
-        return constant_throughput(float(plan["rate_per_user"]))
-    lo, hi = plan.get("wait") or [0.0, 0.0]
-    return between(lo, hi) if hi > lo else constant(lo)
-
-
-def build_users(plan: dict[str, Any]) -> list[type[User]]:
-    """The Locust user classes of a plan: its locustfile's, or one built from its requests."""
-    timeout = float(plan["request_timeout_s"])
-    if plan.get("locustfile"):
-        path = Path(plan["locustfile"])
-        spec = importlib.util.spec_from_file_location(f"golive_locustfile_{path.stem}", path)
-        if spec is None or spec.loader is None:
-            raise SystemExit(f"cannot import {path}")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-        wanted = set(plan.get("user_classes") or [])
-        classes = [
-            c
-            for _, c in inspect.getmembers(module, inspect.isclass)
-            if issubclass(c, User)
-            and c.__module__ == module.__name__
-            and not getattr(c, "abstract", False)
-            and (not wanted or c.__name__ in wanted)
-        ]
-        if not classes:
-            raise SystemExit(
-                f"no Locust user class in {path}" + (f" named {sorted(wanted)}" if wanted else "")
-            )
-        for c in classes:
-            c.host = plan["host"]
-            if issubclass(c, FastHttpUser):
-                c.network_timeout = c.connection_timeout = timeout
-        return classes
-
-    tasks = {_request_task(r): int(r["weight"]) for r in plan["requests"]}
-    auth = plan.get("auth")
-
-    class ScenarioUser(FastHttpUser):
-        host = plan["host"]
-        wait_time = _wait_time(plan)
-        network_timeout = timeout
-        connection_timeout = timeout
-
-        def on_start(self) -> None:
-            self.golive_no = next(_USER_NUMBERS)
-            self.golive_headers: dict[str, str] = {}
-            if not auth:
-                return
-            if auth.get("register_path"):
-                self.client.request(
-                    "POST",
-                    auth["register_path"],
-                    name="auth:register",
-                    json=_substitute(auth.get("register_json"), self.golive_no),
-                )
-            resp = self.client.request(
-                auth["method"],
-                auth["path"],
-                name="auth:login",
-                json=_substitute(auth.get("json"), self.golive_no),
-            )
-            token = None
-            with contextlib.suppress(Exception):
-                token = resp.json().get(auth["token_field"])
-            if token:
-                self.golive_headers[auth["header"]] = f"{auth['prefix']}{token}"
-
-    ScenarioUser.tasks = tasks  # type: ignore[assignment]
-    return [ScenarioUser]
-
-
 def _judge(
     acc: Accumulator, thresholds: list[Threshold], start: float, end: float, started: float
 ) -> Threshold | None:
@@ -285,13 +159,98 @@ def _judge(
     return None
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Rules:
+    """What ends a stage or the run before its time, read once from the plan."""
+
+    abort: list[Threshold]
+    stop_when: list[Threshold]
+    settle: float
+    early_s: float | None
+    max_requests: int
+    lag: float
+    """Seconds the per-second data trails the clock (workers report with a delay)."""
+
+    @classmethod
+    def of(cls, plan: dict[str, Any], distributed: bool) -> _Rules:
+        """The rules of a plan."""
+        early = plan.get("early_end_s")
+        return cls(
+            abort=[Threshold.from_dict(t) for t in plan.get("abort", [])],
+            stop_when=[Threshold.from_dict(t) for t in plan.get("stop_when", [])],
+            settle=float(plan.get("settle_s", 0.0)),
+            early_s=None if early is None else float(early),
+            max_requests=int(plan["max_requests"]),
+            lag=REPORT_INTERVAL_S + 1 if distributed else 0.0,
+        )
+
+
+def _aborting(acc: Accumulator, rules: _Rules, window_end: float, started: float) -> Threshold | None:
+    """The first abort threshold breached over its window ending at ``window_end``."""
+    for t in rules.abort:
+        window_start = window_end - t.window_s
+        if window_start < started + rules.settle:
+            continue
+        hit = _judge(acc, [t], window_start, window_end, started)
+        if hit is not None:
+            return hit
+    return None
+
+
+def _enough(acc: Accumulator, rules: _Rules, start: float, end: float, started: float) -> bool:
+    """Whether every stop_when threshold has enough requests in ``[start, end)``.
+
+    The window must hold at least ``early_s`` whole seconds: the same bins the stage is later
+    judged on (the judged window only grows, so the stage never has fewer requests than here).
+    """
+    if rules.early_s is None or not rules.stop_when:
+        return False
+    if math.floor(end) - math.ceil(start) < rules.early_s:
+        return False
+    run = LoadRun.from_json({"started": started, "ended": end, "seconds": acc.snapshot()})
+    return all(v.samples >= v.threshold.enough for v in run.judge(rules.stop_when, start, end))
+
+
+def _stage(
+    runner: runners.Runner,
+    rules: _Rules,
+    acc: Accumulator,
+    *,
+    st_start: float,
+    duration: float,
+    started: float,
+    users_at: dict[int, int],
+) -> tuple[str, Threshold | None]:
+    """Run the started stage; how it ended (``duration``, ``samples``, ``max_requests``, ``abort``)."""
+    st_end = st_start + duration
+    last_eval = int(st_start)
+    while (now := time.time()) < st_end:
+        gevent.sleep(min(0.2, st_end - now))
+        users_at[int(time.time())] = runner.user_count
+        if acc.total >= rules.max_requests:
+            return "max_requests", None
+        sec = int(time.time())
+        if sec <= last_eval:
+            continue
+        last_eval = sec
+        # Judge only complete seconds.
+        window_end = sec - rules.lag
+        hit = _aborting(acc, rules, window_end, started)
+        if hit is not None:
+            return "abort", hit
+        if _enough(acc, rules, st_start + rules.settle, window_end, started):
+            return "samples", None
+    return "duration", None
+
+
 def drive(
     env: Environment, runner: runners.Runner, plan: dict[str, Any], acc: Accumulator, distributed: bool
 ) -> dict[str, Any]:
-    """Run the stages; stop at max_requests, a sustained abort threshold, or a failed stage."""
-    abort = [Threshold.from_dict(t) for t in plan.get("abort", [])]
-    stop_when = [Threshold.from_dict(t) for t in plan.get("stop_when", [])]
-    settle = float(plan.get("settle_s", 0.0))
+    """Run the stages; stop at max_requests, a sustained abort threshold, or a failed stage.
+
+    With ``early_end_s`` a stage ends as soon as its stop_when thresholds have enough requests.
+    """
+    rules = _Rules.of(plan, distributed)
     started = time.time()
     users_at: dict[int, int] = {}
     marks: list[dict[str, Any]] = []
@@ -299,44 +258,31 @@ def drive(
     for i, stage in enumerate(plan["stages"]):
         runner.start(int(stage["users"]), spawn_rate=float(stage["spawn_rate"]))
         st_start = time.time()
-        st_end = st_start + float(stage["duration_s"])
-        last_eval = int(st_start)
-        while (now := time.time()) < st_end:
-            gevent.sleep(min(0.2, st_end - now))
-            users_at[int(time.time())] = runner.user_count
-            if acc.total >= int(plan["max_requests"]):
-                stopped_by = "max_requests"
-                break
-            sec = int(time.time())
-            if abort and sec > last_eval:
-                last_eval = sec
-                # Judge only complete seconds; workers report with a delay.
-                lag = REPORT_INTERVAL_S + 1 if distributed else 0
-                window_end = sec - lag
-                for t in abort:
-                    window_start = window_end - t.window_s
-                    if window_start < started + settle:
-                        continue
-                    hit = _judge(acc, [t], window_start, window_end, started)
-                    if hit is not None:
-                        stopped_by, aborted_by = "abort", hit.label
-                        break
-                if aborted_by:
-                    break
+        ended_by, hit = _stage(
+            runner,
+            rules,
+            acc,
+            st_start=st_start,
+            duration=float(stage["duration_s"]),
+            started=started,
+            users_at=users_at,
+        )
         marks.append(
             {
                 "label": stage.get("label") or f"stage-{i + 1}",
                 "users": int(stage["users"]),
                 "start": st_start,
                 "end": time.time(),
+                "ended_by": ended_by,
             }
         )
-        if stopped_by != "duration":
+        if ended_by in ("max_requests", "abort"):
+            stopped_by, aborted_by = ended_by, (hit.label if hit else None)
             break
-        if stop_when:
+        if rules.stop_when:
             if distributed:
                 gevent.sleep(REPORT_INTERVAL_S + 0.5)
-            hit = _judge(acc, stop_when, st_start + settle, marks[-1]["end"], started)
+            hit = _judge(acc, rules.stop_when, st_start + rules.settle, marks[-1]["end"], started)
             if hit is not None:
                 stopped_by = "stop_when"
                 break

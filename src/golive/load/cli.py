@@ -30,9 +30,13 @@ def capacity_cmd(
         float | None, typer.Option("--current-rps", min=0, help="Production traffic now, req/s.")
     ] = None,
     unit_cost: Annotated[
-        float | None, typer.Option("--unit-cost", min=0, help="Cost of one instance per month.")
+        float | None, typer.Option("--unit-cost", min=0, help="Price of one instance per month (730 h).")
     ] = None,
-    currency: Annotated[str | None, typer.Option("--currency")] = None,
+    instance_hour_price: Annotated[
+        float | None,
+        typer.Option("--instance-hour-price", min=0, help="Price of one instance per hour (or --unit-cost)."),
+    ] = None,
+    currency: Annotated[str | None, typer.Option("--currency", help="[default: recorded, else EUR]")] = None,
     db_max_connections: Annotated[
         int | None, typer.Option("--db-max-connections", min=1, help="PostgreSQL max_connections.")
     ] = None,
@@ -44,7 +48,7 @@ def capacity_cmd(
     store: Annotated[str | None, typer.Option("--store", help="History store URL.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the plan (Markdown).")] = None,
 ) -> None:
-    """Instances and DB connections for today's traffic and projected growth, from load.capacity."""
+    """Instances, DB connections and cost for today's traffic and projected growth, from load.capacity."""
     with handle_errors():
         g = planning.parse_factor(growth) if growth else None
         h = planning.parse_percent(headroom) if headroom else None
@@ -55,6 +59,7 @@ def capacity_cmd(
             growth=g,
             headroom=h,
             unit_cost=unit_cost,
+            instance_hour_price=instance_hour_price,
             currency=currency,
             db_max_connections=db_max_connections,
         )

@@ -106,14 +106,22 @@ def plan_from(
     unit_cost: float | None,
     currency: str | None,
     db_max_connections: float | None,
+    instance_hour_price: float | None = None,
 ) -> CapacityPlan:
-    """Combine a capacity result with today's traffic and the growth to plan for."""
+    """Combine a capacity result with today's traffic and the growth to plan for.
+
+    A price given here (hourly or monthly) replaces the one recorded with the result.
+    """
     rec = source.recorded
     current = current_rps if current_rps is not None else rec.get("current_rps")
     if current is None:
         raise UsageError(
             "current production traffic unknown: pass --current-rps (or give load.capacity a plan)"
         )
+    if unit_cost is not None and instance_hour_price is not None:
+        raise UsageError("give --instance-hour-price or --unit-cost (per instance-month), not both")
+    if unit_cost is None and instance_hour_price is None:
+        unit_cost, instance_hour_price = rec.get("unit_cost"), rec.get("instance_hour_price")
     return make_plan(
         PlanInputs(
             knee_rps=source.knee_rps,
@@ -124,7 +132,8 @@ def plan_from(
             db_max_connections=db_max_connections
             if db_max_connections is not None
             else rec.get("db_max_connections"),
-            unit_cost=unit_cost if unit_cost is not None else rec.get("unit_cost"),
+            unit_cost=unit_cost,
+            instance_hour_price=instance_hour_price,
             currency=currency or str(rec.get("currency", "EUR")),
             saturated=source.saturated,
         )

@@ -8,12 +8,13 @@ exist (:mod:`golive.monitoring._series`). The pass summary names only what was v
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from golive.kit.check import CheckContext, CheckError
+from golive.kit.check import CheckContext, CheckError, Inputs
 from golive.kit.outcomes import Findings, no_data
 from golive.kit.prometheus import PrometheusError
 from golive.monitoring._params import PrometheusRulesParams
@@ -75,6 +76,25 @@ class PrometheusRulesCheck:
         "promtool unit tests; every selector of every rule matches series that exist."
     )
     Params: ClassVar[type[PrometheusRulesParams]] = PrometheusRulesParams
+    #: With ``series: off`` it reads files with promtool only: reusable. Otherwise it looks the
+    #: selectors up in the live Prometheus or the service's metrics, and always runs.
+    reusable: ClassVar[bool] = True
+
+    def inputs(self, params: PrometheusRulesParams, ctx: CheckContext) -> Inputs:
+        """Rule files, test files and the rule files they load, the runbook, and promtool."""
+        if params.series != "off":
+            raise CheckError(f"series: {params.series} looks selectors up in the running system")
+        files = expand([ctx.resolve(f) for f in params.files], ctx.workdir)
+        tests = expand([ctx.resolve(t) for t in params.tests], ctx.workdir)
+        loaded: list[Path] = []
+        for test in tests:
+            # A test file that does not load fails the check; its own bytes are the input then.
+            with contextlib.suppress(MonitoringError):
+                loaded.extend(load_rule_test(test).rule_files)
+        runbook = [ctx.path(params.runbook)] if params.runbook else []
+        # The patterns as well as their matches: a new file matching a glob is a changed input.
+        paths = (*params.files, *params.tests, *map(str, (*files, *tests, *loaded, *runbook)))
+        return Inputs(paths=paths, tools=("promtool",))
 
     async def run(self, params: PrometheusRulesParams, ctx: CheckContext) -> Outcome:
         """Run promtool, read the rules and the tests, then look the selectors up."""

@@ -1,4 +1,4 @@
-"""Security: scanners (SAST, secrets, dependencies, IaC, workflows) and live probes (DAST).
+"""Security: scanners (SAST, secrets, dependencies, IaC, workflows) and live probes (DAST, WAF).
 
 Every tool's output is normalised into :class:`~golive.security.base.Finding` objects,
 de-duplicated, filtered through an accepted-findings baseline, and rendered as Markdown,
@@ -17,6 +17,7 @@ FAMILY = Family(
         "security.iac": "golive.security.checks:IacCheck",
         "security.workflows": "golive.security.checks:WorkflowsCheck",
         "security.probe": "golive.security.checks:ProbeCheck",
+        "security.waf": "golive.security.waf:WafCheck",
     },
     params={
         "security.sast": "golive.security._params:SastParams",
@@ -25,6 +26,7 @@ FAMILY = Family(
         "security.iac": "golive.security._params:IacParams",
         "security.workflows": "golive.security._params:WorkflowsParams",
         "security.probe": "golive.security._params:ProbeParams",
+        "security.waf": "golive.security._params:WafParams",
     },
     commands={
         "security": Command(

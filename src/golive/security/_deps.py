@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -23,6 +24,7 @@ from golive.security.base import SecurityError
 PYPI = "PyPI"
 NPM = "npm"
 GO = _locks.GO
+DEBIAN = "Debian"
 
 LOCKFILE_PATTERNS = (
     "requirements*.txt",
@@ -98,6 +100,8 @@ class Package:
         """The package URL (``pkg:pypi/pyyaml@5.3.1``)."""
         if self.ecosystem == GO:
             return f"pkg:golang/{self.name}@v{self.version}"
+        if self.ecosystem == DEBIAN:
+            return f"pkg:deb/debian/{self.name}@{quote(self.version, safe='')}"
         kind = "pypi" if self.ecosystem == PYPI else "npm"
         name = canonicalize_name(self.name) if self.ecosystem == PYPI else self.name
         name = name.replace("@", "%40") if name.startswith("@") else name

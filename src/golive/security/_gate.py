@@ -20,7 +20,7 @@ from golive.kit.text import excerpt, redact
 from golive.results import Evidence, Measurement, Outcome, Status
 from golive.security._coverage import CoverageVerdict, judge_coverage
 from golive.security._params import GateParams, ScanParams
-from golive.security.base import RunState, Scanner, SecurityError, ToolRun
+from golive.security.base import RunState, Scanner, SecurityError, Severity, ToolRun
 from golive.security.baseline import load_baseline
 from golive.security.findings import FindingsReport, build_report
 from golive.security.render import dumps, render_markdown, render_text, summary_line
@@ -40,14 +40,15 @@ async def scan_all(scanners: Sequence[Scanner], root: Path, ctx: CheckContext) -
     return list(await asyncio.gather(*(s.scan(root, ctx) for s in scanners)))
 
 
-def _write_artifacts(
-    ctx: CheckContext, report: FindingsReport, params: GateParams, root: Path | None
+def write_artifacts(
+    ctx: CheckContext, report: FindingsReport, threshold: Severity, root: Path | None
 ) -> list[str]:
+    """Write ``findings.json``, ``.sarif`` and ``.md`` to the artifacts directory; their paths."""
     files = {
         "findings.json": dumps(report),
         "findings.sarif": json.dumps(to_sarif(report, prefix=repo_prefix(root) if root else ""), indent=2)
         + "\n",
-        "findings.md": render_markdown(report, params.fail_on),
+        "findings.md": render_markdown(report, threshold),
     }
     written = []
     for name, text in files.items():
@@ -101,7 +102,7 @@ def judge(
     report = build_report(
         runs, entries, warnings=[*warnings, *coverage.warnings], target=target, today=date.today()
     )
-    artifacts = [*extra_artifacts, *_write_artifacts(ctx, report, params, root)]
+    artifacts = [*extra_artifacts, *write_artifacts(ctx, report, params.fail_on, root)]
     measurements = (
         *(Measurement(name=f"findings_{s.value}", value=n) for s, n in report.counts().items()),
         Measurement(name="findings_suppressed", value=len(report.suppressed)),

@@ -22,7 +22,8 @@ from typing import Any
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from golive.security._deps import GO, NPM, PYPI, Package
+from golive.security._deps import DEBIAN, GO, NPM, PYPI, Package
+from golive.security._dpkg_version import DebVersion
 from golive.security.base import SecurityError, Severity
 
 # ---------------------------------------------------------------------------------------
@@ -83,6 +84,8 @@ def parser_for(ecosystem: str, range_type: str) -> Parser | None:
             return _pep440
         if ecosystem in (NPM, GO):
             return SemVer.parse
+        if ecosystem == DEBIAN:
+            return DebVersion.parse
     return None
 
 

@@ -179,3 +179,41 @@ class ProbeParams(GateParams):
         if not value:
             raise ValueError("select at least one probe")
         return value
+
+
+class WafParams(Params):
+    """Params of ``security.waf``."""
+
+    base_url: str | None = Field(default=None, description="Default: the environment's base_url.")
+    openapi: str | None = Field(
+        default=None, description="Where the legitimate requests come from; default: openapi_path."
+    )
+    attack_path: str | None = Field(
+        default=None,
+        description="Path the attack payloads are sent to; default: the first GET operation of the "
+        "OpenAPI document without path parameters.",
+    )
+    min_block_rate: float = Field(default=95, ge=0, le=100, description="Percent of attacks refused.")
+    max_false_positive_rate: float = Field(
+        default=0, ge=0, le=100, description="Percent of legitimate requests the WAF may refuse."
+    )
+    blocked_status: list[int] = Field(
+        default_factory=lambda: [403], min_length=1, description="Statuses the WAF answers a refusal with."
+    )
+    blocked_body: str | None = Field(
+        default=None,
+        description="Regular expression a refusal's body must match to be the WAF's (the service's "
+        "own 403 then counts as passed through).",
+    )
+    rate_per_second: float = Field(default=20, gt=0, le=500, description="golive's own request rate.")
+    max_retries: int = Field(default=3, ge=0, le=10, description="Retries of a request answered 429.")
+    max_backoff: float = Field(default=10, gt=0, le=120, description="Longest wait after a 429 (s).")
+    max_legitimate: int = Field(default=40, ge=1, le=500, description="Most legitimate requests sent.")
+    request_timeout: float = Field(default=5.0, gt=0, le=60)
+
+    @field_validator("blocked_status")
+    @classmethod
+    def _not_429(cls, value: list[int]) -> list[int]:
+        if 429 in value:
+            raise ValueError("429 is the edge rate limit, never the WAF's refusal")
+        return value

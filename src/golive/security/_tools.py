@@ -10,11 +10,13 @@ import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from golive.kit.check import CheckContext, CheckError
-from golive.kit.processes import ProcessResult
 from golive.kit.text import excerpt
+
+if TYPE_CHECKING:  # asyncio loads when a scanner runs, not with the spec
+    from golive.kit.processes import ProcessResult
 
 DEFAULT_EXCLUDES = (
     ".git",

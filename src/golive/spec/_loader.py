@@ -306,17 +306,20 @@ class SpecLoader:
         A check type may expose ``warnings(params, base_dir) -> list[str]`` (a static or class
         method; ``base_dir`` is the spec's directory; ``warnings(params)`` works too): things
         that are valid but will not give a verdict, e.g. a load plan too short to judge its
-        thresholds.
+        thresholds. A hook with a third parameter also gets the criterion's ``needs`` as
+        ``{criterion id: check type}``, for a type that reads the result of a need.
         """
         name = display or str(spec.path)
         positions: _Positions | None = None
         found: list[SpecProblem] = []
+        types = {c.id: c.check.type for c in spec.criteria}
         for index, criterion in enumerate(spec.criteria):
             hook = self.registry.warnings_hook(criterion.check.type)
             if hook is None:
                 continue
-            takes_dir = len(inspect.signature(hook).parameters) >= 2
-            messages = hook(criterion.check.params, spec.root) if takes_dir else hook(criterion.check.params)
+            needs = {n: types[n] for n in criterion.needs if n in types}
+            args = (criterion.check.params, spec.root, needs)
+            messages = hook(*args[: len(inspect.signature(hook).parameters)])
             if messages and positions is None:  # parsed again only to place a warning (start-up time)
                 positions = _Positions(_parse_mapping(read_text(spec.path, name), name, "expected a mapping"))
             line, col = positions.locate(("criteria", index)) if positions else (0, 0)

@@ -24,9 +24,11 @@ from ruamel.yaml.composer import Composer, ComposerError, MaxDepthExceededError
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
+from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scanner import RoundTripScanner, ScannerError
 
 from golive.errors import SpecError, SpecProblem
+from golive.spec import _libyaml
 
 MAX_SPEC_BYTES = 256 * 1024
 """A spec file larger than this is refused before it is parsed.
@@ -152,16 +154,11 @@ def parse(text: str, display: str) -> Any:
             col,
             f"control character U+{ord(bad.group()):04X} is not allowed in YAML; remove it",
         )
-    yaml = YAML(typ="rt")
-    yaml.Scanner = _Scanner
-    yaml.Composer = _Composer
-    yaml.Constructor = _Constructor
-    yaml.max_depth = MAX_DEPTH
     try:
         with warnings.catch_warnings():
             # A reused anchor is valid YAML (the later definition wins); not worth a stderr line.
             warnings.simplefilter("ignore", ReusedAnchorWarning)
-            return yaml.load(text)
+            return _load(text) if _libyaml.reads(text) else _load_pure(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -173,6 +170,44 @@ def parse(text: str, display: str) -> Any:
     except RecursionError:
         # The guards above should make this unreachable; a message beats a traceback.
         raise _located(display, 1, 1, f"the YAML is nested too deeply (limit {MAX_DEPTH})") from None
+
+
+def _load_pure(text: str) -> Any:
+    """The document read by ruamel alone (where libyaml would not read it alike)."""
+    yaml = YAML(typ="rt")
+    yaml.Scanner = _Scanner
+    yaml.Composer = _Composer
+    yaml.Constructor = _Constructor
+    yaml.max_depth = MAX_DEPTH
+    return yaml.load(text)
+
+
+class _Loader:
+    """What ruamel's composer, resolver and constructor read from their loader.
+
+    The events come from libyaml; the rest is ruamel's round-trip loading, with golive's
+    composer and constructor.
+    """
+
+    max_depth = MAX_DEPTH
+    comment_handling = None
+
+    def __init__(self, parser: _libyaml.EventParser) -> None:
+        self._parser = parser
+        self._scanner = parser  # the resolver reads the %YAML version from the scanner
+        resolver = VersionedResolver(loader=self)
+        self._resolver = resolver  # ruamel's base resolver stores the loader there, not itself
+        self._composer = _Composer(loader=self)
+        self._constructor = _Constructor(loader=self)
+
+
+def _load(text: str) -> Any:
+    """The document: libyaml's events, composed and constructed by ruamel (round-trip)."""
+    parser = _libyaml.EventParser(text)
+    try:
+        return _Loader(parser)._constructor.get_single_data()
+    finally:
+        parser.dispose()
 
 
 class _Refused(ConstructorError):

@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from golive.kit import CommandLine
 from golive.kit.model import Frozen
-from golive.kit.processes import CommandLine
 from golive.spec._duration import Duration
 
 

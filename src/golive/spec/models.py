@@ -15,8 +15,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from golive.errors import UsageError
+from golive.kit import CommandLine
 from golive.kit.model import Frozen
-from golive.kit.processes import CommandLine
 from golive.results import Tier
 from golive.spec._duration import Duration
 from golive.spec.deploy import DeployConfig

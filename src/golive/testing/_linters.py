@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from golive.kit.check import CheckContext
-from golive.kit.processes import find_tool
 
 SEVERITIES = ("unknown", "informational", "low", "medium", "high")
 
@@ -74,6 +73,8 @@ def parse_zizmor(text: str, root: Path) -> tuple[LintFinding, ...]:
 
 async def run_zizmor(ctx: CheckContext, root: Path, files: list[Path]) -> LintRun:
     """Run zizmor offline over the workflow files."""
+    from golive.kit.processes import find_tool  # asyncio loads when a lint runs, not with the spec
+
     exe = find_tool("zizmor")
     if exe is None:
         return LintRun(tool="zizmor", command="", skipped="zizmor is not installed (pip install zizmor)")
@@ -106,6 +107,8 @@ def parse_actionlint(text: str) -> tuple[LintFinding, ...]:
 
 async def run_actionlint(ctx: CheckContext, root: Path, files: list[Path]) -> LintRun:
     """Run actionlint when it is installed."""
+    from golive.kit.processes import find_tool  # asyncio loads when a lint runs, not with the spec
+
     exe = find_tool("actionlint")
     if exe is None:
         return LintRun(tool="actionlint", command="", skipped="actionlint is not installed")

@@ -8,12 +8,13 @@ import time
 from pathlib import Path
 from typing import ClassVar
 
-from golive.kit.check import CheckContext, CheckError
+from golive.kit.check import CheckContext, CheckError, Inputs
 from golive.kit.outcomes import Findings, error
 from golive.kit.text import excerpt, redact
 from golive.results import Evidence, Outcome
 from golive.spec._duration import format_duration
 from golive.testing._cobertura import CoverageReport, Totals, read_cobertura
+from golive.testing._inputs import coverage_inputs
 from golive.testing._params import CoverageParams
 from golive.testing._util import resolve_command
 from golive.testing.base import TestingError
@@ -78,6 +79,12 @@ class CoverageCheck:
         "Line/branch coverage from Cobertura XML vs thresholds, overall and for critical packages."
     )
     Params: ClassVar[type[CoverageParams]] = CoverageParams
+    #: Reads a report file only: its verdict can be reused while the report and its sources are unchanged.
+    reusable: ClassVar[bool] = True
+
+    def inputs(self, params: CoverageParams, ctx: CheckContext) -> Inputs:
+        """The report and the source files it measures (not reusable with a ``command``)."""
+        return coverage_inputs(params, ctx)
 
     async def run(self, params: CoverageParams, ctx: CheckContext) -> Outcome:
         """Optionally produce the report, then read and judge it."""

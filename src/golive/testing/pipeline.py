@@ -14,11 +14,12 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from golive.kit.check import CheckContext, CheckError, Params
+from golive.kit.check import CheckContext, CheckError, Inputs, Params
 from golive.kit.outcomes import Findings
 from golive.results import Evidence, Outcome, Status
 from golive.testing._gates import judge_gates
 from golive.testing._github import WORKFLOWS, GitHubActionsReader
+from golive.testing._inputs import TREE_EXCLUDES
 from golive.testing._linters import SEVERITIES, LintRun, run_actionlint, run_zizmor
 from golive.testing._stages import (
     STAGE_TITLES,
@@ -164,6 +165,17 @@ class PipelineCheck:
         "CI/CD workflows: every stage present, gates enforced, zizmor/actionlint clean."
     )
     Params: ClassVar[type[PipelineParams]] = PipelineParams
+    #: Reads the repository's files with pinned linters, never the running system: reusable.
+    reusable: ClassVar[bool] = True
+
+    def inputs(self, params: PipelineParams, ctx: CheckContext) -> Inputs:
+        """Every file under the repository root (workflows, the scripts and configs they name)
+        except golive's output and caches, and the linters.
+
+        The whole tree rather than the files followed: a superset never misses an input.
+        """
+        root = ctx.path(params.path).resolve()
+        return Inputs(paths=(str(root),), exclude=TREE_EXCLUDES, tools=("zizmor", "actionlint"))
 
     async def run(self, params: PipelineParams, ctx: CheckContext) -> Outcome:
         """Read, map, judge and lint the pipeline."""

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from golive.kit.check import CheckContext
+from golive.kit.check import CheckContext, Inputs
 from golive.kit.outcomes import Findings
 from golive.kit.processes import ProcessResult
 from golive.kit.text import excerpt, redact
 from golive.results import Evidence, Measurement, Outcome, Status
 from golive.spec._duration import format_duration
+from golive.testing._inputs import suite_inputs
 from golive.testing._junit import TestCaseResult, Verdict, is_critical, read_junit
 from golive.testing._params import SuiteParams, is_pytest
 from golive.testing._util import append_args, pct, resolve_command
@@ -83,6 +84,13 @@ class SuiteCheck:
         "Run a test suite (JUnit XML): pass rate, 100% of critical tests, size, time, flaky tests."
     )
     Params: ClassVar[type[SuiteParams]] = SuiteParams
+    #: Judges the tree with a named interpreter and packages, never the running system (its
+    #: criteria run on their own fixtures): its verdict can be reused. See :mod:`golive.testing._inputs`.
+    reusable: ClassVar[bool] = True
+
+    async def inputs(self, params: SuiteParams, ctx: CheckContext) -> Inputs:
+        """The service's tree, the interpreter and its packages, and the reports the run writes."""
+        return await suite_inputs(params, ctx)
 
     async def run(self, params: SuiteParams, ctx: CheckContext) -> Outcome:
         """Run the suite (and retries), then judge the merged JUnit results."""
